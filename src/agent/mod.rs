@@ -1,0 +1,1 @@
+//! One AIDE search: journal, search policy, operators, prompts, review, interpreter.

@@ -1,0 +1,91 @@
+//! The provider-neutral request and response types.
+
+use serde::{Deserialize, Serialize};
+
+/// Which chat role carries the compiled prompt. AIDE sends its whole prompt as one
+/// system message; some servers (and Anthropic) need a user turn instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptRole {
+    #[default]
+    System,
+    User,
+}
+
+/// A function the model is forced to call (AIDE's `submit_review`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON schema of the arguments.
+    pub parameters: serde_json::Value,
+}
+
+/// One single-turn chat request.
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    pub model: String,
+    /// The compiled markdown prompt.
+    pub prompt: String,
+    pub prompt_role: PromptRole,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    /// When set, the request forces a call of this tool.
+    pub tool: Option<ToolSpec>,
+}
+
+/// A tool call as the model sent it; `arguments` is the raw JSON text, unparsed,
+/// because models send malformed arguments and the caller decides what to do then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    pub name: String,
+    pub arguments: String,
+}
+
+/// Token counts read from a response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+impl Usage {
+    pub fn add(&mut self, other: Usage) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
+}
+
+/// What one successful call returned.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// Text content (empty when the model only called a tool).
+    pub text: String,
+    pub tool_call: Option<ToolCall>,
+    pub usage: Usage,
+    /// Cost of this call in USD; `None` when the pricing table does not know the model.
+    pub cost_usd: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    /// The provider refused the request in a way retrying cannot fix (401, 403, 404, 400).
+    #[error("{provider} answered {status} for model `{model}`: {message}")]
+    Fatal {
+        provider: &'static str,
+        model: String,
+        status: u16,
+        message: String,
+    },
+    /// 429, 5xx or timeouts until the retry budget ran out.
+    #[error("{provider} failed after {attempts} attempts over {elapsed_s:.1}s; last error: {last}")]
+    RetriesExhausted {
+        provider: &'static str,
+        attempts: u32,
+        elapsed_s: f64,
+        last: String,
+    },
+    /// Bad configuration: missing key, bad base URL.
+    #[error("LLM configuration: {0}")]
+    Config(String),
+}
