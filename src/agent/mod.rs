@@ -1,1 +1,26 @@
 //! One AIDE search: journal, search policy, operators, prompts, review, interpreter.
+//! Knows nothing of Kubernetes, S3 or grading beyond the public submission check.
+
+mod artifacts;
+mod checkpoint;
+mod config;
+mod extract;
+mod interpreter;
+mod journal;
+mod node;
+mod policy;
+mod preview;
+mod prompts;
+mod review;
+mod search;
+mod workspace;
+
+pub use checkpoint::{NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta};
+pub use config::{
+    AgentConfig, BudgetConfig, ConfigError, ExecConfig, ModelConfig, PromptConfig, ReviewConfig,
+};
+pub use interpreter::{DEFAULT_ENV_ALLOW, ExecResult, Interpreter, default_python};
+pub use journal::Journal;
+pub use node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
+pub use policy::SearchConfig;
+pub use search::{Agent, AgentError, Event, Outcome, Phase, StopReason, node_line};

@@ -1,21 +1,35 @@
 //! Command-line entry point: argument parsing, progress display, exit codes.
+//! Each subcommand lives in its own file; this one only dispatches.
+
+mod agent_cmd;
+mod exit;
+mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// AIDE tree search over Python solution scripts, at benchmark scale.
+/// AIDE (AI-Driven Exploration) over Python solution scripts, at benchmark scale.
+///
+/// An LLM drafts solution scripts for a machine-learning task, runs them, reads the
+/// outcome, debugs the broken ones and improves the best one: a tree search whose
+/// answer is the best-scoring script and its submission.
 #[derive(Debug, Parser)]
-#[command(name = "aide-fleet", version, about, long_about = None)]
+#[command(name = "aide-fleet", version, about, long_about, after_long_help = exit::EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    Agent(agent_cmd::AgentArgs),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    let result = match cli.command {
+        Command::Agent(args) => agent_cmd::run(args),
+    };
+    exit::report(result)
 }

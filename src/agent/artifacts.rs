@@ -1,0 +1,229 @@
+//! The outputs of a search, written when it ends (and rebuilt on resume): the journal in
+//! AIDE's v2 layout, the best solution and its own submission, the tree view, usage.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::checkpoint::{CheckpointError, RunDir};
+use super::journal::Journal;
+use super::node::{Node, NodeUsage};
+use super::workspace::SUBMISSION_FILE;
+use crate::llm::Usage;
+
+pub const JOURNAL_FILE: &str = "journal.json";
+pub const BEST_SOLUTION_FILE: &str = "best_solution.py";
+pub const BEST_SUBMISSION_DIR: &str = "best_submission";
+pub const TREE_FILE: &str = "tree.html";
+pub const USAGE_FILE: &str = "usage.json";
+
+const TREE_TEMPLATE: &str = include_str!("tree.html");
+const TREE_SLOT: &str = "/*__TREE_DATA__*/";
+
+/// AIDE's `journal.json` (`__version` 2): nodes with `parent: null` and `children: []`,
+/// the tree in `node2parent`, metrics as `{value, maximize}`.
+pub fn journal_v2(journal: &Journal) -> Value {
+    let maximize = journal.lower_is_better().map(|l| !l);
+    let id_of = |step: usize| journal.get(step).map(|n| n.id.clone());
+    let nodes: Vec<Value> = journal
+        .nodes()
+        .iter()
+        .map(|n| {
+            let metric = match n.metric {
+                Some(v) if !n.is_buggy => json!({ "value": v, "maximize": maximize }),
+                _ => json!({ "value": null, "maximize": null }),
+            };
+            json!({
+                "code": n.code,
+                "plan": n.plan,
+                "step": n.step,
+                "id": n.id,
+                "ctime": n.ctime,
+                "parent": null,
+                "children": [],
+                "_term_out": n.term_out,
+                "exec_time": n.exec_time,
+                "exc_type": n.exc_type,
+                "exc_info": n.exc_info,
+                "exc_stack": n.exc_stack,
+                "analysis": n.analysis,
+                "metric": metric,
+                "is_buggy": n.is_buggy,
+            })
+        })
+        .collect();
+    let node2parent: BTreeMap<String, String> = journal
+        .nodes()
+        .iter()
+        .filter_map(|n| Some((n.id.clone(), id_of(n.parent_step?)?)))
+        .collect();
+    json!({ "nodes": nodes, "node2parent": node2parent, "__version": "2" })
+}
+
+#[derive(Debug, Serialize)]
+struct UsageTotals {
+    input_tokens: u64,
+    output_tokens: u64,
+    cost_usd: f64,
+    unpriced_calls: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct NodeUsageRow<'a> {
+    step: usize,
+    #[serde(flatten)]
+    usage: &'a NodeUsage,
+}
+
+#[derive(Debug, Serialize)]
+struct UsageReport<'a> {
+    code_model: &'a str,
+    feedback_model: &'a str,
+    total: UsageTotals,
+    code: Usage,
+    feedback: Usage,
+    nodes: Vec<NodeUsageRow<'a>>,
+}
+
+pub fn usage_report(journal: &Journal, code_model: &str, feedback_model: &str) -> Value {
+    let (mut code, mut feedback) = (Usage::default(), Usage::default());
+    let (mut cost, mut unpriced) = (0.0, 0);
+    for n in journal.nodes() {
+        code.add(n.usage.code);
+        feedback.add(n.usage.feedback);
+        cost += n.usage.cost_usd;
+        unpriced += n.usage.unpriced_calls;
+    }
+    let report = UsageReport {
+        code_model,
+        feedback_model,
+        total: UsageTotals {
+            input_tokens: code.input_tokens + feedback.input_tokens,
+            output_tokens: code.output_tokens + feedback.output_tokens,
+            cost_usd: cost,
+            unpriced_calls: unpriced,
+        },
+        code,
+        feedback,
+        nodes: journal
+            .nodes()
+            .iter()
+            .map(|n| NodeUsageRow {
+                step: n.step,
+                usage: &n.usage,
+            })
+            .collect(),
+    };
+    serde_json::to_value(report).unwrap_or(Value::Null)
+}
+
+/// The self-contained tree view: one HTML file, data inline, no network fetches.
+pub fn tree_html(journal: &Journal, title: &str) -> String {
+    let best = journal.best_node();
+    let nodes: Vec<Value> = journal.nodes().iter().map(tree_node).collect();
+    let data = json!({
+        "title": title,
+        "best_step": best.map(|b| b.step),
+        "best_metric": best.and_then(|b| b.metric),
+        "lower_is_better": journal.lower_is_better(),
+        "nodes": nodes,
+    });
+    // `</` inside a script element would end it early; `<\/` is the same JSON string.
+    let json = data.to_string().replace("</", "<\\/");
+    TREE_TEMPLATE.replacen(TREE_SLOT, &json, 1)
+}
+
+fn tree_node(n: &Node) -> Value {
+    json!({
+        "step": n.step,
+        "parent": n.parent_step,
+        "stage": n.stage.as_str(),
+        "metric": n.metric,
+        "is_buggy": n.is_buggy,
+        "bug_reasons": n.bug_reasons,
+        "plan": n.plan,
+        "code": n.code,
+        "output": n.term_out.concat(),
+        "analysis": n.analysis,
+        "exc_type": n.exc_type,
+        "exec_time": n.exec_time,
+        "cost_usd": n.usage.cost_usd,
+    })
+}
+
+/// Copies the best node's own submission into `best_submission/`, from its record.
+pub fn copy_best_submission(run: &RunDir, best: &Node) -> Result<(), CheckpointError> {
+    let src = run.node_submission(best.step);
+    let dir = run.root().join(BEST_SUBMISSION_DIR);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CheckpointError::Io { path, source }
+    };
+    fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let dst = dir.join(SUBMISSION_FILE);
+    let bytes = fs::read(&src).map_err(io(&src))?;
+    run.write_atomic(&dst, &bytes)
+}
+
+/// Writes every end-of-run artifact from the journal alone.
+pub fn write_all(
+    run: &RunDir,
+    journal: &Journal,
+    title: &str,
+    code_model: &str,
+    feedback_model: &str,
+) -> Result<(), CheckpointError> {
+    let root = run.root();
+    run.write_json(&root.join(JOURNAL_FILE), &journal_v2(journal))?;
+    run.write_json(
+        &root.join(USAGE_FILE),
+        &usage_report(journal, code_model, feedback_model),
+    )?;
+    run.write_atomic(&root.join(TREE_FILE), tree_html(journal, title).as_bytes())?;
+    if let Some(best) = journal.best_node() {
+        run.write_atomic(&root.join(BEST_SOLUTION_FILE), best.code.as_bytes())?;
+        if best.has_submission {
+            copy_best_submission(run, best)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::journal::tests::node;
+    use crate::agent::node::Stage;
+
+    #[test]
+    fn journal_v2_links_children_by_id() {
+        let mut j = Journal::new(Some(true));
+        j.append(node(0, None, Stage::Draft, Some(0.4))).unwrap();
+        j.append(node(1, Some(0), Stage::Improve, Some(0.3)))
+            .unwrap();
+        let v = journal_v2(&j);
+        assert_eq!(v["__version"], "2");
+        assert_eq!(v["node2parent"][&j.nodes()[1].id], j.nodes()[0].id);
+        assert_eq!(
+            v["nodes"][1]["metric"],
+            json!({"value": 0.3, "maximize": false})
+        );
+        assert_eq!(v["nodes"][0]["parent"], Value::Null);
+    }
+
+    #[test]
+    fn tree_view_is_self_contained_and_script_safe() {
+        let mut j = Journal::new(None);
+        let mut n = node(0, None, Stage::Draft, Some(1.0));
+        n.code = "print('</script><script>alert(1)</script>')".into();
+        j.append(n).unwrap();
+        let html = tree_html(&j, "demo");
+        assert!(!html.contains("</script><script>alert"));
+        assert!(!html.contains("http://") || !html.contains("src=\"http"));
+        assert!(!html.contains("https://"));
+        assert!(!html.contains(TREE_SLOT));
+    }
+}

@@ -1,0 +1,213 @@
+//! The run directory: one JSON record per completed node, written atomically the moment
+//! the node completes, plus the run's resolved settings. This is what `--resume` reads,
+//! and what the fleet copies to its store.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::config::AgentConfig;
+use super::node::Node;
+
+pub const NODES_DIR: &str = "nodes";
+pub const RUN_FILE: &str = "run.json";
+pub const PROGRESS_FILE: &str = "progress.json";
+
+/// The settings a run was started with; `--resume` continues with them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub format_version: u32,
+    pub task_dir: PathBuf,
+    pub config: AgentConfig,
+}
+
+/// A small live summary, rewritten after each node (constant size, not the history).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Progress {
+    pub step: usize,
+    pub steps: usize,
+    pub best_step: Option<usize>,
+    pub best_metric: Option<f64>,
+    pub lower_is_better: Option<bool>,
+    pub good_nodes: usize,
+    pub buggy_nodes: usize,
+    pub elapsed_s: f64,
+    pub cost_usd: f64,
+    /// Set when the search has ended: why it ended.
+    pub stop_reason: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: not a valid record: {message}")]
+    Corrupt { path: PathBuf, message: String },
+    #[error("{dir}: node records are not contiguous: expected step {expected}, found {found}")]
+    Gap {
+        dir: PathBuf,
+        expected: usize,
+        found: usize,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    pub fn create(root: &Path) -> Result<Self, CheckpointError> {
+        let nodes = root.join(NODES_DIR);
+        fs::create_dir_all(&nodes).map_err(io_err(&nodes))?;
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn node_file(&self, step: usize) -> PathBuf {
+        self.root.join(NODES_DIR).join(format!("{step:05}.json"))
+    }
+
+    pub fn node_submission(&self, step: usize) -> PathBuf {
+        self.root
+            .join(NODES_DIR)
+            .join(format!("{step:05}.submission.csv"))
+    }
+
+    /// Writes a file so that readers see the old content or the new, never a torn one.
+    pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+        let tmp = path.with_extension("tmp");
+        fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+        fs::rename(&tmp, path).map_err(io_err(path))
+    }
+
+    pub fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), CheckpointError> {
+        let bytes = serde_json::to_vec_pretty(value).map_err(|e| CheckpointError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        self.write_atomic(path, &bytes)
+    }
+
+    /// Persists a completed node; its submission file must already be in place, so a
+    /// record never points at a missing file.
+    pub fn write_node(&self, node: &Node) -> Result<(), CheckpointError> {
+        self.write_json(&self.node_file(node.step), node)
+    }
+
+    pub fn write_meta(&self, meta: &RunMeta) -> Result<(), CheckpointError> {
+        self.write_json(&self.root.join(RUN_FILE), meta)
+    }
+
+    pub fn read_meta(&self) -> Result<RunMeta, CheckpointError> {
+        read_json(&self.root.join(RUN_FILE))
+    }
+
+    pub fn write_progress(&self, progress: &Progress) -> Result<(), CheckpointError> {
+        self.write_json(&self.root.join(PROGRESS_FILE), progress)
+    }
+
+    /// Every completed node, in step order. Leftover temporary files of a node that was
+    /// being written when the process died are ignored.
+    pub fn load_nodes(&self) -> Result<Vec<Node>, CheckpointError> {
+        let dir = self.root.join(NODES_DIR);
+        let mut files: Vec<(usize, PathBuf)> = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let path = entry.map_err(io_err(&dir))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if let Some(step) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
+                files.push((step, path));
+            }
+        }
+        files.sort();
+        let mut nodes = Vec::with_capacity(files.len());
+        for (expected, (found, path)) in files.into_iter().enumerate() {
+            if found != expected {
+                return Err(CheckpointError::Gap {
+                    dir,
+                    expected,
+                    found,
+                });
+            }
+            let node: Node = read_json(&path)?;
+            if node.step != found {
+                return Err(CheckpointError::Corrupt {
+                    path,
+                    message: format!("holds step {} under the name of step {found}", node.step),
+                });
+            }
+            nodes.push(node);
+        }
+        Ok(nodes)
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CheckpointError> {
+    let bytes = fs::read(path).map_err(io_err(path))?;
+    serde_json::from_slice(&bytes).map_err(|e| CheckpointError::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::journal::tests::node;
+    use crate::agent::node::Stage;
+
+    #[test]
+    fn nodes_round_trip_and_torn_writes_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path()).unwrap();
+        for step in 0..3 {
+            run.write_node(&node(step, None, Stage::Draft, Some(step as f64)))
+                .unwrap();
+        }
+        fs::write(dir.path().join("nodes/00003.tmp"), b"{\"half").unwrap();
+        let nodes = run.load_nodes().unwrap();
+        assert_eq!(nodes.len(), 3);
+        assert_eq!(nodes[2].metric, Some(2.0));
+    }
+
+    #[test]
+    fn corrupt_records_name_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path()).unwrap();
+        fs::write(run.node_file(0), b"not json").unwrap();
+        let err = run.load_nodes().unwrap_err().to_string();
+        assert!(err.contains("00000.json"), "{err}");
+    }
+
+    #[test]
+    fn gaps_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::create(dir.path()).unwrap();
+        run.write_node(&node(0, None, Stage::Draft, None)).unwrap();
+        let mut n = node(2, None, Stage::Draft, None);
+        n.step = 2;
+        run.write_node(&n).unwrap();
+        assert!(matches!(
+            run.load_nodes(),
+            Err(CheckpointError::Gap {
+                expected: 1,
+                found: 2,
+                ..
+            })
+        ));
+    }
+}

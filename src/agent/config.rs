@@ -1,0 +1,225 @@
+//! The agent's settings: defaults as in AIDE, overridden by a YAML config file, then by
+//! flags. The resolved config is saved with the run so `--resume` continues with it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::SearchConfig;
+use crate::llm::LlmConfig;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentConfig {
+    /// Seeds every random choice of the search (policy, node ids, prompt shuffles).
+    pub seed: u64,
+    pub search: SearchConfig,
+    pub prompt: PromptConfig,
+    pub models: ModelConfig,
+    pub exec: ExecConfig,
+    pub budget: BudgetConfig,
+    pub review: ReviewConfig,
+    pub llm: LlmConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromptConfig {
+    /// Ask for k-fold cross-validation when it fits (1 disables the hint).
+    pub k_fold_validation: u32,
+    /// Include the data overview in draft and debug prompts.
+    pub data_preview: bool,
+}
+
+impl Default for PromptConfig {
+    fn default() -> Self {
+        Self {
+            k_fold_validation: 5,
+            data_preview: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Writes plans and code (draft, improve, debug).
+    pub code: String,
+    pub code_temperature: Option<f64>,
+    /// Reviews executions; must support tool calls or answer in JSON.
+    pub feedback: String,
+    pub feedback_temperature: Option<f64>,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            code: "o4-mini".to_string(),
+            code_temperature: Some(0.5),
+            feedback: "gpt-4.1-mini".to_string(),
+            feedback_temperature: Some(0.5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecConfig {
+    /// Wall-clock limit of one script, in seconds.
+    pub timeout_s: f64,
+    /// Seconds between SIGINT at the limit and SIGKILL of the script's process group.
+    pub grace_s: f64,
+    /// The Python that runs scripts; default: the project's `.venv`, else `python3`.
+    pub python: Option<PathBuf>,
+    /// Address-space cap of a script, in MiB.
+    pub memory_limit_mb: Option<u64>,
+    /// Extra environment variables scripts may see, beyond the built-in allowlist.
+    pub env_allow: Vec<String>,
+    /// Copy the task data into the workspace instead of symlinking it.
+    pub copy_data: bool,
+}
+
+impl Default for ExecConfig {
+    fn default() -> Self {
+        Self {
+            timeout_s: 3600.0,
+            grace_s: 5.0,
+            python: None,
+            memory_limit_mb: None,
+            env_allow: Vec::new(),
+            copy_data: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetConfig {
+    /// Wall clock for the whole search, in seconds.
+    pub time_limit_s: Option<f64>,
+    /// Stop before a step once this many USD are spent.
+    pub max_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewConfig {
+    /// Review attempts before the node is marked buggy with reason `review_failed`.
+    pub max_attempts: u32,
+    /// Fixes the metric direction; otherwise the first good node's reviewer decides.
+    pub lower_is_better: Option<bool>,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            lower_is_better: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid setting `{field}`: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl AgentConfig {
+    pub fn from_yaml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_saphyr::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Checks ranges that serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, message: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                message: message.to_string(),
+            })
+        };
+        if !(0.0..=1.0).contains(&self.search.debug_prob) {
+            return invalid("search.debug_prob", "expected a probability in [0, 1]");
+        }
+        if self.exec.timeout_s.is_nan() || self.exec.timeout_s <= 0.0 {
+            return invalid("exec.timeout_s", "expected a positive number of seconds");
+        }
+        if self.exec.grace_s.is_nan() || self.exec.grace_s < 0.0 {
+            return invalid("exec.grace_s", "expected zero or more seconds");
+        }
+        if self
+            .budget
+            .time_limit_s
+            .is_some_and(|t| t.is_nan() || t <= 0.0)
+        {
+            return invalid(
+                "budget.time_limit_s",
+                "expected a positive number of seconds",
+            );
+        }
+        if self.budget.max_usd.is_some_and(|u| u.is_nan() || u < 0.0) {
+            return invalid("budget.max_usd", "expected zero or more USD");
+        }
+        if self.review.max_attempts == 0 {
+            return invalid("review.max_attempts", "expected at least 1");
+        }
+        if self.models.code.trim().is_empty() || self.models.feedback.trim().is_empty() {
+            return invalid("models", "model names must not be empty");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_reference_defaults() {
+        let c = AgentConfig::default();
+        assert_eq!(c.search.steps, 20);
+        assert_eq!(c.search.num_drafts, 5);
+        assert_eq!(c.search.debug_prob, 0.5);
+        assert_eq!(c.search.max_debug_depth, 3);
+        assert_eq!(c.prompt.k_fold_validation, 5);
+        assert_eq!(c.exec.timeout_s, 3600.0);
+    }
+
+    #[test]
+    fn partial_yaml_keeps_other_defaults_and_unknown_fields_fail() {
+        let c: AgentConfig = serde_saphyr::from_str("search:\n  steps: 7\n").unwrap();
+        assert_eq!(c.search.steps, 7);
+        assert_eq!(c.search.num_drafts, 5);
+        let err = serde_saphyr::from_str::<AgentConfig>("search:\n  stpes: 7\n").unwrap_err();
+        assert!(err.to_string().contains("stpes"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        let mut c = AgentConfig::default();
+        c.search.debug_prob = 1.5;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("search.debug_prob")
+        );
+    }
+}

@@ -1,0 +1,684 @@
+//! The search loop: choose a parent, ask for code, run it, review it, persist the node.
+//! Every random choice comes from a per-step generator derived from the seed, so a
+//! resumed run makes the same choices an uninterrupted one would have made.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::artifacts;
+use super::checkpoint::{CheckpointError, Progress, RunDir, RunMeta};
+use super::config::AgentConfig;
+use super::extract::{extract_code, extract_plan};
+use super::interpreter::{ExecResult, Interpreter};
+use super::journal::Journal;
+use super::node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
+use super::policy::{self, Action};
+use super::preview;
+use super::prompts::{self, PromptContext, humanize_seconds};
+use super::review::{self, Verdict};
+use super::workspace::{self, Workspace};
+use crate::llm::{ChatRequest, Completion, Llm, LlmError, Usage};
+
+/// Attempts at getting a code block out of the code model before running its raw answer.
+const CODE_ATTEMPTS: u32 = 3;
+const PREVIEW_FILE: &str = "data_preview.md";
+const WORKSPACE_DIR: &str = "workspace";
+
+/// What the search is doing right now, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Coding,
+    Executing,
+    Reviewing,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Coding => "writing code",
+            Phase::Executing => "running script",
+            Phase::Reviewing => "reviewing",
+        }
+    }
+}
+
+/// Events for whoever displays progress.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Phase {
+        step: usize,
+        stage: Stage,
+        phase: Phase,
+    },
+    NodeDone {
+        node: &'a Node,
+        journal: &'a Journal,
+        elapsed_s: f64,
+        spent_usd: f64,
+    },
+    Warning(String),
+}
+
+/// Why a search ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Steps,
+    TimeLimit,
+    UsdLimit,
+    Interrupted,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Steps => "steps",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::UsdLimit => "usd_limit",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("{0}")]
+    Task(String),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("the LLM failed: {0}")]
+    Llm(#[from] LlmError),
+    #[error("{0}")]
+    Resume(String),
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub stop: StopReason,
+    pub nodes: usize,
+    pub best_step: Option<usize>,
+    pub best_metric: Option<f64>,
+}
+
+pub struct Agent<'o> {
+    cfg: AgentConfig,
+    description: String,
+    sample_submission: Option<PathBuf>,
+    run: RunDir,
+    workspace: Workspace,
+    journal: Journal,
+    interpreter: Interpreter,
+    llm: Llm,
+    preview: Option<String>,
+    started: Instant,
+    elapsed_offset: f64,
+    observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
+}
+
+impl<'o> Agent<'o> {
+    /// Starts a new search in `out`, which must not hold one already.
+    pub fn start(
+        cfg: AgentConfig,
+        task_dir: &Path,
+        out: &Path,
+        llm: Llm,
+        observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
+    ) -> Result<Self, AgentError> {
+        let run = RunDir::create(out)?;
+        if !run.load_nodes()?.is_empty() {
+            return Err(AgentError::Resume(format!(
+                "{} already holds a search: pass --resume to continue it, or choose another --out",
+                out.display()
+            )));
+        }
+        let task_dir = std::fs::canonicalize(task_dir)
+            .map_err(|e| AgentError::Task(format!("task dir {}: {e}", task_dir.display())))?;
+        run.write_meta(&RunMeta {
+            format_version: 1,
+            task_dir: task_dir.clone(),
+            config: cfg.clone(),
+        })?;
+        Self::open(cfg, &task_dir, run, Journal::default(), 0.0, llm, observer)
+    }
+
+    /// Continues the search in `out` with `cfg` (the saved settings, possibly overridden).
+    pub fn resume(
+        cfg: AgentConfig,
+        out: &Path,
+        llm: Llm,
+        observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
+    ) -> Result<Self, AgentError> {
+        let run = RunDir::create(out)?;
+        let meta = run.read_meta()?;
+        let mut journal = Journal::new(cfg.review.lower_is_better);
+        let mut offset = 0.0;
+        for node in run.load_nodes()? {
+            offset = node.search_elapsed_s;
+            journal
+                .append(node)
+                .map_err(|e| AgentError::Resume(format!("{}: {e}", out.display())))?;
+        }
+        run.write_meta(&RunMeta {
+            config: cfg.clone(),
+            ..meta.clone()
+        })?;
+        Self::open(cfg, &meta.task_dir, run, journal, offset, llm, observer)
+    }
+
+    fn open(
+        cfg: AgentConfig,
+        task_dir: &Path,
+        run: RunDir,
+        mut journal: Journal,
+        elapsed_offset: f64,
+        llm: Llm,
+        observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
+    ) -> Result<Self, AgentError> {
+        if journal.is_empty() {
+            journal = Journal::new(cfg.review.lower_is_better);
+        }
+        let description =
+            workspace::read_description(task_dir).map_err(|e| AgentError::Task(e.to_string()))?;
+        let workspace = Workspace::prepare(
+            &run.root().join(WORKSPACE_DIR),
+            task_dir,
+            cfg.exec.copy_data,
+        )
+        .map_err(|e| AgentError::Task(format!("preparing the workspace: {e}")))?;
+        let sample = task_dir.join("sample_submission.csv");
+        Ok(Self {
+            interpreter: Interpreter::new(&cfg.exec),
+            sample_submission: sample.is_file().then_some(sample),
+            cfg,
+            description,
+            run,
+            workspace,
+            journal,
+            llm,
+            preview: None,
+            started: Instant::now(),
+            elapsed_offset,
+            observer,
+        })
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    fn elapsed(&self) -> f64 {
+        self.elapsed_offset + self.started.elapsed().as_secs_f64()
+    }
+
+    fn spent_usd(&self) -> f64 {
+        self.journal.nodes().iter().map(|n| n.usage.cost_usd).sum()
+    }
+
+    fn time_remaining(&self) -> Option<f64> {
+        self.cfg
+            .budget
+            .time_limit_s
+            .map(|limit| limit - self.elapsed())
+    }
+
+    fn budget_stop(&self) -> Option<StopReason> {
+        if self.journal.len() >= self.cfg.search.steps {
+            return Some(StopReason::Steps);
+        }
+        if self.time_remaining().is_some_and(|left| left <= 0.0) {
+            return Some(StopReason::TimeLimit);
+        }
+        if self
+            .cfg
+            .budget
+            .max_usd
+            .is_some_and(|cap| self.spent_usd() >= cap)
+        {
+            return Some(StopReason::UsdLimit);
+        }
+        None
+    }
+
+    /// Runs until a budget is reached, `shutdown` resolves, or the LLM fails; in every
+    /// case the artifacts are written before returning.
+    pub async fn run(&mut self, shutdown: impl Future<Output = ()>) -> Result<Outcome, AgentError> {
+        tokio::pin!(shutdown);
+        let result = loop {
+            if let Some(stop) = self.budget_stop() {
+                break Ok(stop);
+            }
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break Ok(StopReason::Interrupted),
+                step = self.step() => if let Err(e) = step { break Err(e) },
+            }
+        };
+        let stop_label = match &result {
+            Ok(stop) => stop.as_str().to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        self.finish(&stop_label)?;
+        let best = self.journal.best_node();
+        result.map(|stop| Outcome {
+            stop,
+            nodes: self.journal.len(),
+            best_step: best.map(|b| b.step),
+            best_metric: best.and_then(|b| b.metric),
+        })
+    }
+
+    fn finish(&mut self, stop: &str) -> Result<(), AgentError> {
+        artifacts::write_all(
+            &self.run,
+            &self.journal,
+            &self.description_title(),
+            &self.cfg.models.code,
+            &self.cfg.models.feedback,
+        )?;
+        self.run
+            .write_progress(&self.progress(Some(stop.to_string())))?;
+        Ok(())
+    }
+
+    fn description_title(&self) -> String {
+        let dir = self.run.root().display().to_string();
+        self.description
+            .lines()
+            .find(|l| l.starts_with('#'))
+            .map(|l| format!("{} ({dir})", l.trim_start_matches('#').trim()))
+            .unwrap_or(dir)
+    }
+
+    fn progress(&self, stop_reason: Option<String>) -> Progress {
+        let best = self.journal.best_node();
+        Progress {
+            step: self.journal.len(),
+            steps: self.cfg.search.steps,
+            best_step: best.map(|b| b.step),
+            best_metric: best.and_then(|b| b.metric),
+            lower_is_better: self.journal.lower_is_better(),
+            good_nodes: self.journal.good_nodes().count(),
+            buggy_nodes: self.journal.buggy_nodes().count(),
+            elapsed_s: self.elapsed(),
+            cost_usd: self.spent_usd(),
+            stop_reason,
+        }
+    }
+
+    fn step_rng(&self, step: usize) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.cfg.seed);
+        rng.set_stream(step as u64);
+        rng
+    }
+
+    fn emit(&mut self, event: Event<'_>) {
+        (self.observer)(&event);
+    }
+
+    fn data_preview(&mut self) -> Option<String> {
+        if !self.cfg.prompt.data_preview {
+            return None;
+        }
+        if self.preview.is_none() {
+            // Cached in the run dir so a resumed search sees the very same overview.
+            let cache = self.run.root().join(PREVIEW_FILE);
+            let text = std::fs::read_to_string(&cache).unwrap_or_else(|_| {
+                let text = preview::generate(&self.workspace.input());
+                let _ = self.run.write_atomic(&cache, text.as_bytes());
+                text
+            });
+            self.preview = Some(text);
+        }
+        self.preview.clone()
+    }
+
+    async fn step(&mut self) -> Result<(), AgentError> {
+        let step_started = Instant::now();
+        let step = self.journal.next_step();
+        let mut rng = self.step_rng(step);
+        let action = policy::choose(&self.journal, &self.cfg.search, &mut rng);
+        let stage = action.stage();
+        let parent = action.parent().and_then(|p| self.journal.get(p)).cloned();
+        let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+        let ctime = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+
+        let script_timeout = match self.time_remaining() {
+            Some(left) => self.cfg.exec.timeout_s.min(left.max(1.0)),
+            None => self.cfg.exec.timeout_s,
+        };
+        self.emit(Event::Phase {
+            step,
+            stage,
+            phase: Phase::Coding,
+        });
+        let preview = self.data_preview();
+        let ctx = PromptContext {
+            task_description: &self.description,
+            memory: self.journal.summary(),
+            data_preview: preview.as_deref(),
+            time_remaining_s: self.time_remaining(),
+            steps_remaining: self.cfg.search.steps.saturating_sub(step),
+            script_timeout_s: script_timeout,
+            k_fold_validation: self.cfg.prompt.k_fold_validation,
+        };
+        let prompt = match (&action, &parent) {
+            (Action::Draft, _) | (_, None) => prompts::draft(&ctx, &mut rng),
+            (Action::Improve(_), Some(p)) => prompts::improve(&ctx, &p.code),
+            (Action::Debug(_), Some(p)) => prompts::debug(&ctx, &p.code, &p.term_out.concat()),
+        };
+        let mut usage = NodeUsage::default();
+        let mut llm_s = 0.0;
+        let (plan, code) = self.write_code(prompt, &mut usage, &mut llm_s).await?;
+
+        self.emit(Event::Phase {
+            step,
+            stage,
+            phase: Phase::Executing,
+        });
+        self.workspace
+            .reset_submission()
+            .map_err(|e| AgentError::Task(format!("resetting ./submission: {e}")))?;
+        let exec = self
+            .interpreter
+            .run(
+                self.workspace.root(),
+                &code,
+                Duration::from_secs_f64(script_timeout),
+            )
+            .await;
+        let submission = self.workspace.submission_file();
+        let has_submission = submission.is_file();
+        if has_submission {
+            std::fs::copy(&submission, self.run.node_submission(step)).map_err(|source| {
+                CheckpointError::Io {
+                    path: self.run.node_submission(step),
+                    source,
+                }
+            })?;
+        }
+        let invalid = if has_submission {
+            self.check_submission(&submission)
+        } else {
+            None
+        };
+
+        self.emit(Event::Phase {
+            step,
+            stage,
+            phase: Phase::Reviewing,
+        });
+        let output = exec.term_out.concat();
+        let review_prompt = prompts::review(&self.description, &code, &output);
+        let verdict = self.review(review_prompt, &mut usage, &mut llm_s).await?;
+
+        let (bug_reasons, metric, reviewer_lib, analysis) =
+            judge(&exec, has_submission, invalid, &verdict);
+        if let (Some(fixed), Some(claimed)) = (self.journal.lower_is_better(), reviewer_lib) {
+            if fixed != claimed && bug_reasons.is_empty() {
+                self.emit(Event::Warning(format!(
+                    "step {step}: the reviewer says lower_is_better={claimed}, but the run fixed it to {fixed}; keeping {fixed}"
+                )));
+            }
+        }
+        let is_buggy = !bug_reasons.is_empty();
+        let node = Node {
+            id: id.simple().to_string(),
+            step,
+            parent_step: parent.as_ref().map(|p| p.step),
+            stage,
+            debug_depth: self.journal.child_debug_depth(action.parent(), stage),
+            ctime,
+            plan,
+            code,
+            term_out: exec.term_out,
+            exec_time: exec.exec_time,
+            exc_type: exec.exc_type,
+            exc_info: exec.exc_info,
+            exc_stack: exec.exc_stack,
+            analysis,
+            metric: if is_buggy { None } else { metric },
+            reviewer_lower_is_better: reviewer_lib,
+            is_buggy,
+            bug_reasons,
+            has_submission,
+            usage,
+            timing: StepTiming {
+                llm_s,
+                exec_s: exec.exec_time,
+                total_s: step_started.elapsed().as_secs_f64(),
+            },
+            search_elapsed_s: self.elapsed(),
+        };
+        self.run.write_node(&node)?;
+        let previous_best = self.journal.best_node().map(|b| b.step);
+        self.journal.append(node).map_err(AgentError::Resume)?;
+        let best = self.journal.best_node().cloned();
+        if let Some(best) = best.filter(|b| Some(b.step) != previous_best) {
+            self.run.write_atomic(
+                &self.run.root().join(artifacts::BEST_SOLUTION_FILE),
+                best.code.as_bytes(),
+            )?;
+            if best.has_submission {
+                artifacts::copy_best_submission(&self.run, &best)?;
+            }
+        }
+        self.run.write_progress(&self.progress(None))?;
+        let (elapsed_s, spent_usd) = (self.elapsed(), self.spent_usd());
+        let (journal, observer) = (&self.journal, &mut self.observer);
+        if let Some(node) = journal.nodes().last() {
+            observer(&Event::NodeDone {
+                node,
+                journal,
+                elapsed_s,
+                spent_usd,
+            });
+        }
+        Ok(())
+    }
+
+    /// The public counterpart of MLE-bench's validation endpoint: the submission against
+    /// the task's sample submission (never the private answers).
+    fn check_submission(&self, submission: &Path) -> Option<String> {
+        let sample = self.sample_submission.as_ref()?;
+        // PENDING-GRADE: wired to crate::grade::validate_against_sample once it lands.
+        let _ = (submission, sample);
+        None
+    }
+
+    async fn call(
+        &mut self,
+        request: ChatRequest,
+        usage: &mut NodeUsage,
+        llm_s: &mut f64,
+        feedback: bool,
+    ) -> Result<Completion, AgentError> {
+        let t = Instant::now();
+        let completion = self.llm.complete(request).await;
+        *llm_s += t.elapsed().as_secs_f64();
+        let completion = completion?;
+        let role: &mut Usage = if feedback {
+            &mut usage.feedback
+        } else {
+            &mut usage.code
+        };
+        role.add(completion.usage);
+        match completion.cost_usd {
+            Some(c) => usage.cost_usd += c,
+            None => usage.unpriced_calls += 1,
+        }
+        Ok(completion)
+    }
+
+    async fn write_code(
+        &mut self,
+        prompt: String,
+        usage: &mut NodeUsage,
+        llm_s: &mut f64,
+    ) -> Result<(String, String), AgentError> {
+        let mut last = String::new();
+        for _ in 0..CODE_ATTEMPTS {
+            let request = ChatRequest {
+                model: self.cfg.models.code.clone(),
+                prompt: prompt.clone(),
+                prompt_role: self.cfg.llm.prompt_role,
+                temperature: self.cfg.models.code_temperature,
+                max_tokens: self.cfg.llm.max_tokens,
+                tool: None,
+            };
+            let completion = self.call(request, usage, llm_s, false).await?;
+            if let Some(code) = extract_code(&completion.text) {
+                return Ok((extract_plan(&completion.text), code));
+            }
+            last = completion.text;
+        }
+        self.emit(Event::Warning(format!(
+            "no code block in {CODE_ATTEMPTS} answers; running the last answer as it is"
+        )));
+        Ok((String::new(), last))
+    }
+
+    async fn review(
+        &mut self,
+        prompt: String,
+        usage: &mut NodeUsage,
+        llm_s: &mut f64,
+    ) -> Result<Result<Verdict, String>, AgentError> {
+        let attempts = self.cfg.review.max_attempts;
+        let mut problem = String::new();
+        for attempt in 1..=attempts {
+            let request = ChatRequest {
+                model: self.cfg.models.feedback.clone(),
+                prompt: prompt.clone(),
+                prompt_role: self.cfg.llm.prompt_role,
+                temperature: self.cfg.models.feedback_temperature,
+                max_tokens: self.cfg.llm.max_tokens,
+                tool: Some(review::review_tool()),
+            };
+            let completion = self.call(request, usage, llm_s, true).await?;
+            let parsed = match &completion.tool_call {
+                Some(call) => review::parse_arguments(&call.arguments),
+                None => review::parse_text(&completion.text)
+                    .map_err(|e| format!("no tool call, and {e}")),
+            };
+            match parsed {
+                Ok(verdict) => return Ok(Ok(verdict)),
+                Err(e) => {
+                    self.emit(Event::Warning(format!(
+                        "review attempt {attempt}/{attempts}: {e}"
+                    )));
+                    problem = e;
+                }
+            }
+        }
+        Ok(Err(format!(
+            "no usable review in {attempts} attempts; last problem: {problem}"
+        )))
+    }
+}
+
+/// Derives a node's verdict from its execution and review. Reasons are ordered from the
+/// most concrete (a timeout, an exception) to the reviewer's opinion.
+fn judge(
+    exec: &ExecResult,
+    has_submission: bool,
+    invalid_submission: Option<String>,
+    verdict: &Result<Verdict, String>,
+) -> (Vec<BugReason>, Option<f64>, Option<bool>, String) {
+    let mut reasons = Vec::new();
+    let mut reason = |kind, detail: String| reasons.push(BugReason { kind, detail });
+    if exec.timed_out {
+        reason(
+            BugKind::Timeout,
+            exec.term_out.last().cloned().unwrap_or_default(),
+        );
+    } else if let Some(exc) = &exec.exc_type {
+        let message = exec
+            .exc_info
+            .as_ref()
+            .and_then(|i| i.get("args"))
+            .and_then(|a| a.as_array())
+            .and_then(|a| a.first())
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        reason(
+            BugKind::Exception,
+            format!("{exc}: {message}")
+                .trim_end_matches(": ")
+                .to_string(),
+        );
+    }
+    if !has_submission {
+        reason(
+            BugKind::MissingSubmission,
+            "the script wrote no ./submission/submission.csv".to_string(),
+        );
+    }
+    if let Some(why) = invalid_submission {
+        reason(BugKind::InvalidSubmission, why);
+    }
+    match verdict {
+        Err(problem) => {
+            reason(BugKind::ReviewFailed, problem.clone());
+            (reasons, None, None, String::new())
+        }
+        Ok(v) => {
+            if v.is_bug {
+                reason(BugKind::Reviewer, first_line(&v.summary));
+            } else if v.metric.is_none() {
+                reason(
+                    BugKind::NoMetric,
+                    "the reviewer found no validation metric in the output".to_string(),
+                );
+            }
+            (reasons, v.metric, v.lower_is_better, v.summary.clone())
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("the reviewer reported a bug");
+    let mut out: String = line.chars().take(300).collect();
+    if line.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
+/// A label for logs: "step 3 (debug of 1)".
+pub fn describe_step(node: &Node) -> String {
+    match node.parent_step {
+        Some(p) => format!("step {} ({} of {p})", node.step, node.stage.as_str()),
+        None => format!("step {} ({})", node.step, node.stage.as_str()),
+    }
+}
+
+/// One line per finished node, for logs and plain progress.
+pub fn node_line(node: &Node, steps: usize, elapsed_s: f64, spent_usd: f64) -> String {
+    let verdict = match (&node.metric, node.primary_bug()) {
+        (Some(m), _) => format!("metric {m}"),
+        (None, Some(b)) => format!(
+            "buggy ({}: {})",
+            serde_json::to_value(b.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            b.detail.chars().take(120).collect::<String>()
+        ),
+        (None, None) => "no metric".to_string(),
+    };
+    format!(
+        "{}/{steps} {}: {verdict} [{} elapsed, ${spent_usd:.4}]",
+        node.step + 1,
+        describe_step(node),
+        humanize_seconds(elapsed_s)
+    )
+}

@@ -1,0 +1,13 @@
+//! Who computes a competition's score from a submission.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grader {
+    /// The grade module, with the competition's `metric`.
+    Native,
+    /// An external command (MLE-bench's own grade function); `{submission}` and `{data_dir}`
+    /// are replaced by the submission path and the prepared data root.
+    External(String),
+}

@@ -1,0 +1,81 @@
+//! How an RE-style task is scored: the command, the direction, the normalisation anchors and
+//! which entry of the score log counts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::HumanDuration;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReScoring {
+    pub lower_is_better: bool,
+    /// Raw score of the starting solution (normalised score 0).
+    pub starting_score: f64,
+    /// Raw score of the reference solution (normalised score 1).
+    pub reference_score: f64,
+    /// Shell command, run in the task's working directory, that scores the current solution
+    /// and appends to the score log.
+    pub score_command: String,
+    /// Limit on one scoring run; the harness default applies when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_timeout: Option<HumanDuration>,
+    pub score_log: ScoreLogRule,
+    /// Whether the agent is shown the score (false: the scaling-law task).
+    #[serde(default = "default_true")]
+    pub visible_to_agent: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Which entry of the score log is the run's final score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreLogRule {
+    /// The best valid score in the task's direction.
+    Best,
+    /// The last valid score (the agent cannot see scores, so only its final answer counts).
+    Last,
+}
+
+impl ReScoring {
+    /// `(y - start) / (reference - start)`, clipped below at 0 and 0 for NaN, as RE-Bench
+    /// normalises; works in both directions because the denominator carries the sign.
+    pub fn normalise(&self, raw: f64) -> f64 {
+        let n = (raw - self.starting_score) / (self.reference_score - self.starting_score);
+        if n.is_nan() { 0.0 } else { n.max(0.0) }
+    }
+
+    /// What is wrong with these values, as (field relative to `scoring`, message).
+    pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        for (field, value) in [
+            ("starting_score", self.starting_score),
+            ("reference_score", self.reference_score),
+        ] {
+            if !value.is_finite() {
+                problems.push((field, format!("must be a finite number, found {value}")));
+            }
+        }
+        if self.starting_score == self.reference_score {
+            problems.push((
+                "reference_score",
+                "equals `starting_score`; normalised scores would divide by zero".to_owned(),
+            ));
+        } else if (self.reference_score < self.starting_score) != self.lower_is_better {
+            let better = if self.lower_is_better { "lower" } else { "higher" };
+            problems.push((
+                "reference_score",
+                format!(
+                    "must be {better} than `starting_score` ({}) because `lower_is_better` is {}",
+                    self.starting_score, self.lower_is_better
+                ),
+            ));
+        }
+        if self.score_command.trim().is_empty() {
+            problems.push(("score_command", "must not be empty".to_owned()));
+        }
+        problems
+    }
+}
