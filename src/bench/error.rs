@@ -54,6 +54,18 @@ impl BenchError {
         }
     }
 
+    pub(crate) fn unknown_task<'a>(
+        benchmark: Benchmark,
+        id: &str,
+        known: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        BenchError::UnknownTask {
+            benchmark,
+            id: id.to_owned(),
+            closest: super::closest::closest(id, known).map(str::to_owned),
+        }
+    }
+
     pub(crate) fn invalid(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         BenchError::Invalid {
             path: path.into(),

@@ -51,7 +51,7 @@ Examples:
 pub struct AgentArgs {
     /// Task directory in MLE-bench's public layout: description.md plus the data files
     /// (train.csv, test.csv, sample_submission.csv, ...). Scripts see it as ./input.
-    #[arg(long, value_name = "DIR", required_unless_present_any = ["resume", "print_config"])]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["resume", "print_config"], conflicts_with = "resume")]
     task_dir: Option<PathBuf>,
 
     /// Where the search writes nodes and artifacts [default: results/agent/<task name>].
@@ -62,8 +62,9 @@ pub struct AgentArgs {
     #[arg(long, requires = "out")]
     resume: bool,
 
-    /// YAML file with agent settings (see --print-config for every name).
-    #[arg(long, value_name = "FILE")]
+    /// YAML file with agent settings (see --print-config for every name). Not with
+    /// --resume: a resumed search keeps its saved settings, which flags may override.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     config: Option<PathBuf>,
 
     /// Print the resolved settings as YAML and exit.

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::benchmarks_dir::{BenchmarksDirError, benchmarks_dir};
-use super::round::round_score;
 use super::table::{CsvTable, TableError, parse_number};
 
 /// A leaderboard's `score` column in file order (best first on Kaggle; never re-sorted).
@@ -57,8 +56,7 @@ pub struct Thresholds {
 /// field names and order `aide-fleet rank --json` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rank {
-    /// The score rounded to 5 decimals (as MLE-bench rounds before ranking); `None` for
-    /// a missing or invalid submission.
+    /// The score ranked; `None` for a missing or invalid submission.
     pub score: Option<f64>,
     pub is_lower_better: bool,
     pub gold_threshold: f64,
@@ -164,12 +162,13 @@ impl Leaderboard {
         }
     }
 
-    /// Medals, above-median and percentile for `score` (rounded to 5 decimals first, as
-    /// MLE-bench's grader does). A score equal to a threshold earns it; medals are
-    /// exclusive, the best one wins; above-median is strict. `None` earns nothing.
+    /// Medals, above-median and percentile for `score`, exactly as MLE-bench's
+    /// `rank_score`: a score equal to a threshold earns it; medals are exclusive, the best
+    /// one wins; above-median is strict; `None` earns nothing. Like `rank_score` this does
+    /// not round: pass a metric value through [`round_score`](super::round_score) first,
+    /// as MLE-bench's grader does before ranking.
     pub fn rank(&self, score: Option<f64>) -> Rank {
         let t = self.thresholds();
-        let score = score.map(round_score);
         let lower = t.is_lower_better;
         let at_least = |x: f64, threshold: f64| if lower { x <= threshold } else { x >= threshold };
         let beats = |x: f64, other: f64| if lower { x < other } else { x > other };

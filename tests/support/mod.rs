@@ -253,20 +253,21 @@ pub fn agent(llm_url: &str, task: &Path, out: &Path, extra: &[&str]) -> tokio::p
     let config = out.with_extension("config.yaml");
     std::fs::write(
         &config,
-        "llm:\n  retry:\n    max_attempts: 3\n    initial_delay_ms: 10\n    max_delay_ms: 40\n    max_total_ms: 2000\n",
+        "exec:\n  timeout_s: 20\nllm:\n  retry:\n    max_attempts: 3\n    initial_delay_ms: 10\n    max_delay_ms: 40\n    max_total_ms: 2000\n",
     )
     .unwrap();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
-    cmd.arg("agent")
-        .arg("--task-dir")
-        .arg(task)
-        .arg("--out")
-        .arg(out)
-        .arg("--config")
-        .arg(&config)
-        .args(["--model", "scripted-coder", "--feedback-model", "scripted-reviewer"])
-        .args(["--python", "python3", "--exec-timeout", "20", "--no-progress"])
-        .args(extra)
+    cmd.arg("agent").arg("--out").arg(out).arg("--no-progress");
+    // A resumed search keeps the settings it was started with.
+    if !extra.contains(&"--resume") {
+        cmd.arg("--task-dir")
+            .arg(task)
+            .arg("--config")
+            .arg(&config)
+            .args(["--model", "scripted-coder", "--feedback-model", "scripted-reviewer"])
+            .args(["--python", "python3"]);
+    }
+    cmd.args(extra)
         .env("OPENAI_BASE_URL", llm_url)
         .env_remove("ANTHROPIC_BASE_URL")
         .kill_on_drop(true);

@@ -49,11 +49,8 @@ impl ReBenchCatalog {
     }
 
     pub fn task(&self, id: &str) -> Result<Task, BenchError> {
-        let m = self.manifest(id).ok_or_else(|| BenchError::UnknownTask {
-            benchmark: Benchmark::ReBench,
-            id: id.to_owned(),
-            closest: crate::bench::closest::closest(id, self.manifests.iter().map(|m| m.id.as_str()))
-                .map(str::to_owned),
+        let m = self.manifest(id).ok_or_else(|| {
+            BenchError::unknown_task(Benchmark::ReBench, id, self.manifests.iter().map(|m| m.id.as_str()))
         })?;
         Ok(Task {
             id: m.id.clone(),

@@ -1,0 +1,7 @@
+//! Demo tasks: small generated tasks in MLE-bench and RE-Bench style.
+
+mod catalog;
+mod task_file;
+
+pub use catalog::DemoCatalog;
+pub use task_file::{DemoCompetitionFile, DemoKind, DemoResearchFile, DemoTaskFile};
