@@ -32,7 +32,11 @@ import os
 import sys
 import tempfile
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    sys.exit("gen_demo.py: numpy is missing; run it with the project venv: "
+             "scripts/setup-python.sh && .venv/bin/python scripts/gen_demo.py")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO, "benchmarks", "demo")

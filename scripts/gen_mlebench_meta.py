@@ -53,7 +53,7 @@ METRICS = {
     "invasive-species-monitoring": ("roc_auc", "ROC AUC (binary)", None, False),
     "iwildcam-2019-fgvc6": ("f1_macro", "macro F1", None, False),
     "iwildcam-2020-fgvc7": ("accuracy", "accuracy", None, False),
-    "jigsaw-toxic-comment-classification-challenge": ("mean_column_roc_auc", "mean column-wise ROC AUC (6 labels)", None, False),
+    "jigsaw-toxic-comment-classification-challenge": ("mean_column_roc_auc", "mean column-wise ROC AUC (6 labels; rows labelled -1 are skipped)", None, False),
     "jigsaw-unintended-bias-in-toxicity-classification": ("external", "bias AUC (power mean of subgroup AUCs and overall AUC)", None, False),
     "kuzushiji-recognition": ("external", "F1 with point-in-box matching", None, False),
     "leaf-classification": ("log_loss", "multiclass log loss (rows must sum to 1)", None, True),
@@ -105,6 +105,69 @@ METRICS = {
     "whale-categorization-playground": ("map_at_k", "MAP@5", 5, False),
 }
 
+# Submission columns of the natively graded competitions, from their grade.py:
+# id -> (id column, target columns (empty: every answers column but the id), multilabel).
+# multilabel: each target cell is a space-separated set of labels.
+COLUMNS = {
+    "aerial-cactus-identification": ("id", ["has_cactus"], False),
+    "aptos2019-blindness-detection": ("id_code", ["diagnosis"], False),
+    "cassava-leaf-disease-classification": ("image_id", ["label"], False),
+    "cdiscount-image-classification-challenge": ("_id", ["category_id"], False),
+    "denoising-dirty-documents": ("id", ["value"], False),
+    "detecting-insults-in-social-commentary": ("Comment", ["Insult"], False),
+    "dog-breed-identification": ("id", [], False),
+    "dogs-vs-cats-redux-kernels-edition": ("id", ["label"], False),
+    "facebook-recruiting-iii-keyword-extraction": ("Id", ["Tags"], True),
+    "h-and-m-personalized-fashion-recommendations": ("customer_id", ["prediction"], False),
+    # grade.py of the 2020 edition is not in the reference snapshot; 2021 and 2022 use these.
+    "herbarium-2020-fgvc7": ("Id", ["Predicted"], False),
+    "herbarium-2021-fgvc8": ("Id", ["Predicted"], False),
+    "herbarium-2022-fgvc9": ("Id", ["Predicted"], False),
+    "histopathologic-cancer-detection": ("id", ["label"], False),
+    "hotel-id-2021-fgvc8": ("image", ["hotel_id"], False),
+    "imet-2020-fgvc7": ("id", ["attribute_ids"], True),
+    "invasive-species-monitoring": ("name", ["invasive"], False),
+    "iwildcam-2019-fgvc6": ("Id", ["Category"], False),
+    "iwildcam-2020-fgvc7": ("Id", ["Category"], False),
+    "jigsaw-toxic-comment-classification-challenge": (
+        "id", ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"], False),
+    "leaf-classification": ("id", [], False),
+    "learning-agency-lab-automated-essay-scoring-2": ("essay_id", ["score"], False),
+    "lmsys-chatbot-arena": ("id", ["winner_model_a", "winner_model_b", "winner_tie"], False),
+    "ml2021spring-hw2": ("Id", ["ClassId"], False),
+    "mlsp-2013-birds": ("Id", ["Probability"], False),
+    "movie-review-sentiment-analysis-kernels-only": ("PhraseId", ["Sentiment"], False),
+    "new-york-city-taxi-fare-prediction": ("key", ["fare_amount"], False),
+    "nfl-player-contact-detection": ("contact_id", ["contact"], False),
+    "nomad2018-predict-transparent-conductors": (
+        "id", ["formation_energy_ev_natom", "bandgap_energy_ev"], False),
+    "paddy-disease-classification": ("image_id", ["label"], False),
+    "petfinder-pawpularity-score": ("Id", ["Pawpularity"], False),
+    "plant-pathology-2020-fgvc7": ("image_id", ["healthy", "multiple_diseases", "rust", "scab"], False),
+    "plant-pathology-2021-fgvc8": ("image", ["labels"], True),
+    "plant-seedlings-classification": ("file", ["species"], False),
+    "playground-series-s3e18": ("id", ["EC1", "EC2"], False),
+    "predict-volcanic-eruptions-ingv-oe": ("segment_id", ["time_to_eruption"], False),
+    "random-acts-of-pizza": ("request_id", ["requester_received_pizza"], False),
+    "ranzcr-clip-catheter-line-classification": ("StudyInstanceUID", [
+        "ETT - Abnormal", "ETT - Borderline", "ETT - Normal", "NGT - Abnormal", "NGT - Borderline",
+        "NGT - Incompletely Imaged", "NGT - Normal", "CVC - Abnormal", "CVC - Borderline",
+        "CVC - Normal", "Swan Ganz Catheter Present"], False),
+    "rsna-miccai-brain-tumor-radiogenomic-classification": ("BraTS21ID", ["MGMT_value"], False),
+    "seti-breakthrough-listen": ("id", ["target"], False),
+    "siim-isic-melanoma-classification": ("image_name", ["target"], False),
+    "spaceship-titanic": ("PassengerId", ["Transported"], False),
+    "spooky-author-identification": ("id", ["EAP", "HPL", "MWS"], False),
+    "statoil-iceberg-classifier-challenge": ("id", ["is_iceberg"], False),
+    "tabular-playground-series-dec-2021": ("Id", ["Cover_Type"], False),
+    "tabular-playground-series-may-2022": ("id", ["target"], False),
+    "tensorflow-speech-recognition-challenge": ("fname", ["label"], False),
+    "text-normalization-challenge-english-language": ("id", ["after"], False),
+    "text-normalization-challenge-russian-language": ("id", ["after"], False),
+    "the-icml-2013-whale-challenge-right-whale-redux": ("clip", ["probability"], False),
+    "whale-categorization-playground": ("Image", ["Id"], False),
+}
+
 # Its only available leaderboard copy is a placeholder (see shared/mlebench-data/README.md).
 NO_LEADERBOARD = {"ventilator-pressure-prediction"}
 
@@ -129,8 +192,11 @@ HEADER = """\
 # metric:            MetricKind name, or `external` when no native metric fits
 # metric_k:          k of map_at_k
 # lower_is_better:   direction; agrees with the leaderboard's first vs last row
-# grader:            `native` (graded in Rust with `metric`) or `{external: <command>}`
-#                    where {submission} and {data_dir} are filled in by the grader
+# grader:            `native` (graded in Rust with `metric`) or `{external: [argv...]}`, a
+#                    command in which {submission} and {data_dir} are filled in by the grader
+# id_column, target_columns: submission columns of natively graded competitions; no
+#                    target_columns means every answers column but the id
+# multilabel:        each target cell is a space-separated set of labels
 # grade_fn:          MLE-bench's grade function (module:function), for reference
 # grader_label:      MLE-bench's free-text `grader.name`; wrong for some, never used for logic
 # answers, sample_submission, gold_submission: paths relative to a prepared data root
@@ -165,6 +231,8 @@ def main() -> None:
 
     configs = sorted((data / "configs").glob("*.yaml"), key=lambda p: p.stem)
     assert {p.stem for p in configs} == set(METRICS) == set(complexity), "id sets differ"
+    native = {cid for cid, (metric, *_) in METRICS.items() if metric != "external"}
+    assert native == set(COLUMNS), f"columns differ from native metrics: {native ^ set(COLUMNS)}"
 
     (out / "leaderboards").mkdir(exist_ok=True)
     entries = []
@@ -194,10 +262,16 @@ def main() -> None:
         entry["lower_is_better"] = lower
         if metric == "external":
             entry["grader"] = {
-                "external": f"mlebench grade-sample {{submission}} {cid} --data-dir {{data_dir}}"
+                "external": ["mlebench", "grade-sample", "{submission}", cid, "--data-dir", "{data_dir}"]
             }
         else:
             entry["grader"] = "native"
+            id_column, targets, multilabel = COLUMNS[cid]
+            entry["id_column"] = id_column
+            if targets:
+                entry["target_columns"] = targets
+            if multilabel:
+                entry["multilabel"] = True
         entry["grade_fn"] = cfg["grader"]["grade_fn"]
         entry["grader_label"] = cfg["grader"]["name"]
         entry["answers"] = cfg["dataset"]["answers"]
@@ -212,7 +286,7 @@ def main() -> None:
         if entry["id"] in NO_LEADERBOARD:
             lines.append("  # No leaderboard: MLE-bench's only copy is a 338-byte placeholder, so")
             lines.append("  # medals and percentiles cannot be computed for this competition.")
-        body = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
+        body = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None)
         lines.extend("  " + line for line in body.splitlines())
     (out / "competitions.yaml").write_text("\n".join(lines) + "\n")
     print(f"wrote {len(entries)} competitions, {len(SPLITS)} splits to {out}")

@@ -143,6 +143,12 @@ JSON
 
 do_start() {
   local pid
+  # Parallel callers (e.g. several test processes) must not launch two servers on one port.
+  if command -v flock >/dev/null 2>&1; then
+    mkdir -p "$cache"
+    exec 8>"$cache/llm-server-$port.lock"
+    flock 8
+  fi
   if pid="$(our_pid)"; then
     wait_ready "$pid"
     echo "$url"
@@ -165,7 +171,9 @@ do_start() {
   echo "=== $(date -u +%FT%TZ) starting: $venv/bin/python -m llama_cpp.server ${args[*]}" >"$logfile"
   # setsid: the server outlives the calling shell and its process group (test harnesses
   # kill their group on exit); the pid stays the python's since setsid execs in place.
-  setsid "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null &
+  local detach=(nohup)
+  command -v setsid >/dev/null 2>&1 && detach=(setsid)
+  "${detach[@]}" "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$pidfile"
   wait_ready "$pid"

@@ -218,3 +218,18 @@ async fn a_missing_task_description_is_a_usage_error() {
     assert!(llm.bodies().is_empty());
     let _ = Path::new("");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submission_that_does_not_match_the_sample_makes_the_node_buggy() {
+    let code = "open('./submission/submission.csv', 'w').write('id,target\\n10,0.5\\n11,0.5\\n')\nprint('METRIC=0.9')\n";
+    let llm = ScriptedLlm::start(always(code.into())).await;
+    let r = search(&llm, &["--steps", "1"]).await;
+    assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
+    let n = &nodes(&r.out)[0];
+    assert_eq!(n["is_buggy"], true);
+    assert_eq!(bug_kinds(n), ["invalid_submission"]);
+    let detail = n["bug_reasons"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("12"), "names the missing id: {detail}");
+    // The node's own file is still kept for inspection.
+    assert!(r.out.join("nodes/00000.submission.csv").is_file());
+}

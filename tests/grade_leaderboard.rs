@@ -8,22 +8,50 @@ use aide_fleet::grade::{Leaderboard, LeaderboardError, round_score};
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/grade").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/grade")
+        .join(rel)
 }
 
 #[test]
 fn thresholds_and_flags_match_mlebench_oracle() {
     let oracle: Value =
-        serde_json::from_str(&std::fs::read_to_string(data("expected_thresholds.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(data("expected_thresholds.json")).unwrap())
+            .unwrap();
     let mut checked = 0;
-    for (id, want) in oracle.as_object().unwrap().iter().filter(|(k, _)| !k.starts_with('_')) {
+    for (id, want) in oracle
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+    {
         let lb = Leaderboard::read(&data(&format!("leaderboards/{id}.csv"))).unwrap();
         let t = lb.thresholds();
-        assert_eq!(lb.scores().len() as u64, want["num_teams"].as_u64().unwrap(), "{id}");
-        assert_eq!(t.is_lower_better, want["is_lower_better"].as_bool().unwrap(), "{id}");
-        assert_eq!(t.gold_row as u64, want["gold_position"].as_u64().unwrap(), "{id}");
-        assert_eq!(t.silver_row as u64, want["silver_position"].as_u64().unwrap(), "{id}");
-        assert_eq!(t.bronze_row as u64, want["bronze_position"].as_u64().unwrap(), "{id}");
+        assert_eq!(
+            lb.scores().len() as u64,
+            want["num_teams"].as_u64().unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            t.is_lower_better,
+            want["is_lower_better"].as_bool().unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            t.gold_row as u64,
+            want["gold_position"].as_u64().unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            t.silver_row as u64,
+            want["silver_position"].as_u64().unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            t.bronze_row as u64,
+            want["bronze_position"].as_u64().unwrap(),
+            "{id}"
+        );
         assert_eq!(t.gold, want["gold_threshold"].as_f64().unwrap(), "{id}");
         assert_eq!(t.silver, want["silver_threshold"].as_f64().unwrap(), "{id}");
         assert_eq!(t.bronze, want["bronze_threshold"].as_f64().unwrap(), "{id}");
@@ -32,10 +60,26 @@ fn thresholds_and_flags_match_mlebench_oracle() {
             let rank = lb.rank(case["score"].as_f64());
             let label = format!("{id}/{}", case["case"]);
             let e = &case["expected"];
-            assert_eq!(rank.gold_medal, e["gold_medal"].as_bool().unwrap(), "{label}");
-            assert_eq!(rank.silver_medal, e["silver_medal"].as_bool().unwrap(), "{label}");
-            assert_eq!(rank.bronze_medal, e["bronze_medal"].as_bool().unwrap(), "{label}");
-            assert_eq!(rank.above_median, e["above_median"].as_bool().unwrap(), "{label}");
+            assert_eq!(
+                rank.gold_medal,
+                e["gold_medal"].as_bool().unwrap(),
+                "{label}"
+            );
+            assert_eq!(
+                rank.silver_medal,
+                e["silver_medal"].as_bool().unwrap(),
+                "{label}"
+            );
+            assert_eq!(
+                rank.bronze_medal,
+                e["bronze_medal"].as_bool().unwrap(),
+                "{label}"
+            );
+            assert_eq!(
+                rank.above_median,
+                e["above_median"].as_bool().unwrap(),
+                "{label}"
+            );
             assert_eq!(rank.any_medal, e["any_medal"].as_bool().unwrap(), "{label}");
             assert_eq!(rank.gold_threshold, t.gold);
             checked += 1;
@@ -63,7 +107,11 @@ fn medal_rows_follow_kaggle_branches_for_every_team_count() {
     for n in 1..=5000 {
         let lb = Leaderboard::from_scores((0..n).map(|i| (n - i) as f64).collect()).unwrap();
         let t = lb.thresholds();
-        assert_eq!((t.gold_row, t.silver_row, t.bronze_row), python_rows(n), "n = {n}");
+        assert_eq!(
+            (t.gold_row, t.silver_row, t.bronze_row),
+            python_rows(n),
+            "n = {n}"
+        );
         // Higher is better here and scores are n, n-1, ..., so the row is readable off.
         assert_eq!(t.gold, (n + 1 - t.gold_row) as f64);
     }
@@ -117,22 +165,49 @@ fn malformed_leaderboards_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let header = "scoreNullable,teamId,hasTeamName,submissionDate,score,hasScore\n";
 
-    let p = write(&dir, format!("{header}0.9,1,True,2020-01-01,0.9,True\n0.8,2,True,2020-01-01,oops,True\n").as_bytes());
+    let p = write(
+        &dir,
+        format!("{header}0.9,1,True,2020-01-01,0.9,True\n0.8,2,True,2020-01-01,oops,True\n")
+            .as_bytes(),
+    );
     let e = Leaderboard::read(&p).unwrap_err();
-    assert!(matches!(e, LeaderboardError::BadScore { row: 2, .. }), "{e:?}");
-    assert!(e.to_string().contains("row 2 (line 3)") && e.to_string().contains("`oops`"), "{e}");
+    assert!(
+        matches!(e, LeaderboardError::BadScore { row: 2, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("row 2 (line 3)") && e.to_string().contains("`oops`"),
+        "{e}"
+    );
 
-    let p = write(&dir, format!("{header}0.9,1,True,2020-01-01,,True\n").as_bytes());
-    assert!(matches!(Leaderboard::read(&p), Err(LeaderboardError::BadScore { row: 1, .. })));
+    let p = write(
+        &dir,
+        format!("{header}0.9,1,True,2020-01-01,,True\n").as_bytes(),
+    );
+    assert!(matches!(
+        Leaderboard::read(&p),
+        Err(LeaderboardError::BadScore { row: 1, .. })
+    ));
 
     let p = write(&dir, b"teamId,points\n1,0.5\n");
-    assert!(matches!(Leaderboard::read(&p), Err(LeaderboardError::NoScoreColumn { .. })));
+    assert!(matches!(
+        Leaderboard::read(&p),
+        Err(LeaderboardError::NoScoreColumn { .. })
+    ));
 
     let p = write(&dir, header.as_bytes());
-    assert!(matches!(Leaderboard::read(&p), Err(LeaderboardError::NoTeams { .. })));
+    assert!(matches!(
+        Leaderboard::read(&p),
+        Err(LeaderboardError::NoTeams { .. })
+    ));
 
     let p = write(&dir, b"");
-    assert!(Leaderboard::read(&p).unwrap_err().to_string().contains("is empty"));
+    assert!(
+        Leaderboard::read(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("is empty")
+    );
 
     let p = write(&dir, format!("{header}0.9,1,True\n").as_bytes());
     let e = Leaderboard::read(&p).unwrap_err().to_string();

@@ -12,10 +12,18 @@ const GOLDENS: &str = include_str!("data/grade/metric_goldens.json");
 fn every_golden_case_matches() {
     let doc: Value = serde_json::from_str(GOLDENS).expect("goldens parse");
     let cases = doc["cases"].as_array().expect("cases array");
-    assert!(cases.len() > 250, "goldens look truncated: {} cases", cases.len());
+    assert!(
+        cases.len() > 250,
+        "goldens look truncated: {} cases",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in cases {
-        let id = format!("{}/{}", case["metric"].as_str().unwrap(), case["name"].as_str().unwrap());
+        let id = format!(
+            "{}/{}",
+            case["metric"].as_str().unwrap(),
+            case["name"].as_str().unwrap()
+        );
         let got = compute(case);
         match (case.get("expected").and_then(Value::as_f64), &got) {
             (Some(want), Ok(have)) => {
@@ -31,7 +39,13 @@ fn every_golden_case_matches() {
             (None, Err(_)) => {}
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -39,9 +53,21 @@ fn every_metric_has_goldens_and_error_cases() {
     let doc: Value = serde_json::from_str(GOLDENS).unwrap();
     let cases = doc["cases"].as_array().unwrap();
     for metric in [
-        "roc_auc", "mean_column_roc_auc", "accuracy", "log_loss", "binary_log_loss", "rmse",
-        "rmsle", "mae", "qwk", "f1_binary", "f1_macro", "f1_micro", "f1_micro_multilabel",
-        "map_at_k", "mcc",
+        "roc_auc",
+        "mean_column_roc_auc",
+        "accuracy",
+        "log_loss",
+        "binary_log_loss",
+        "rmse",
+        "rmsle",
+        "mae",
+        "qwk",
+        "f1_binary",
+        "f1_macro",
+        "f1_micro",
+        "f1_micro_multilabel",
+        "map_at_k",
+        "mcc",
     ] {
         let n = cases.iter().filter(|c| c["metric"] == metric).count();
         assert!(n >= 10, "{metric}: only {n} cases");
@@ -59,7 +85,12 @@ fn compute(case: &Value) -> Result<f64, MetricError> {
         }
         "accuracy" => metrics::accuracy(&labels(t), &labels(p)),
         "log_loss" => {
-            let y: Vec<usize> = t.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            let y: Vec<usize> = t
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
             let rows: Vec<Vec<f64>> = p.as_array().unwrap().iter().map(nums).collect();
             metrics::log_loss(&y, &rows)
         }
@@ -80,9 +111,17 @@ fn compute(case: &Value) -> Result<f64, MetricError> {
         "f1_micro_multilabel" => metrics::f1_micro(&label_sets(t), &label_sets(p)),
         "map_at_k" => {
             let lists = |v: &Value| -> Vec<Vec<String>> {
-                v.as_array().unwrap().iter().map(|row| {
-                    row.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
-                }).collect()
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|row| {
+                        row.as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|s| s.as_str().unwrap().to_string())
+                            .collect()
+                    })
+                    .collect()
             };
             metrics::map_at_k(&lists(t), &lists(p), case["k"].as_u64().unwrap() as usize)
         }
@@ -92,14 +131,20 @@ fn compute(case: &Value) -> Result<f64, MetricError> {
 }
 
 fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 /// Row-major matrix in the JSON, column-major for the metric.
 fn columns(v: &Value) -> Vec<Vec<f64>> {
     let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(nums).collect();
     let width = rows.first().map_or(0, Vec::len);
-    (0..width).map(|c| rows.iter().map(|r| r[c]).collect()).collect()
+    (0..width)
+        .map(|c| rows.iter().map(|r| r[c]).collect())
+        .collect()
 }
 
 fn label(v: &Value) -> Label {
@@ -115,5 +160,15 @@ fn labels(v: &Value) -> Vec<Label> {
 }
 
 fn label_sets(v: &Value) -> Vec<Vec<Label>> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().split_whitespace().map(Label::parse).collect()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap()
+                .split_whitespace()
+                .map(Label::parse)
+                .collect()
+        })
+        .collect()
 }

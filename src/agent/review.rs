@@ -48,9 +48,41 @@ pub fn review_tool() -> ToolSpec {
 
 /// Reads tool arguments (a JSON object as text) into a verdict.
 pub fn parse_arguments(arguments: &str) -> Result<Verdict, String> {
-    let value: Value = serde_json::from_str(arguments.trim())
+    let value: Value = parse_json_leniently(arguments.trim())
         .map_err(|e| format!("tool arguments are not valid JSON ({e})"))?;
     verdict_from_value(&value)
+}
+
+/// Strict JSON first; then again with raw control characters inside strings escaped,
+/// which small local models emit (a literal newline in `summary`).
+fn parse_json_leniently(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text).or_else(|e| {
+        let escaped = escape_controls_in_strings(text);
+        if escaped == text {
+            Err(e)
+        } else {
+            serde_json::from_str(&escaped).map_err(|_| e)
+        }
+    })
+}
+
+fn escape_controls_in_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_str, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_str && !escaped && (c as u32) < 0x20 {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+            continue;
+        }
+        match (in_str, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (_, false, '"') => in_str = !in_str,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Finds a verdict in free text: a fenced ```json block or the first balanced `{...}`
@@ -58,7 +90,7 @@ pub fn parse_arguments(arguments: &str) -> Result<Verdict, String> {
 pub fn parse_text(text: &str) -> Result<Verdict, String> {
     let mut last_err = "no JSON object in the answer".to_string();
     for candidate in json_objects(text) {
-        match serde_json::from_str::<Value>(candidate) {
+        match parse_json_leniently(candidate) {
             Ok(v) => match verdict_from_value(&v) {
                 Ok(verdict) => return Ok(verdict),
                 Err(e) => last_err = e,
@@ -192,6 +224,12 @@ mod tests {
                 .unwrap()
                 .is_bug
         );
+    }
+
+    #[test]
+    fn raw_newlines_inside_strings_are_tolerated() {
+        let v = parse_arguments("{\"is_bug\": true, \"summary\": \"line one\nline two\"}").unwrap();
+        assert_eq!(v.summary, "line one\nline two");
     }
 
     #[test]

@@ -486,9 +486,9 @@ impl<'o> Agent<'o> {
     /// the task's sample submission (never the private answers).
     fn check_submission(&self, submission: &Path) -> Option<String> {
         let sample = self.sample_submission.as_ref()?;
-        // PENDING-GRADE: wired to crate::grade::validate_against_sample once it lands.
-        let _ = (submission, sample);
-        None
+        crate::grade::validate_against_sample(submission, sample)
+            .err()
+            .map(|e| e.to_string())
     }
 
     async fn call(

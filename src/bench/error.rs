@@ -36,7 +36,9 @@ pub enum BenchError {
 }
 
 fn closest_hint(closest: Option<&str>) -> String {
-    closest.map(|c| format!("; closest match: `{c}`")).unwrap_or_default()
+    closest
+        .map(|c| format!("; closest match: `{c}`"))
+        .unwrap_or_default()
 }
 
 impl BenchError {

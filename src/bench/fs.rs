@@ -21,7 +21,10 @@ pub(crate) fn require_nonempty_dir(path: &Path, expected: &str) -> Result<(), Be
     })?;
     match entries.next() {
         Some(_) => Ok(()),
-        None => Err(BenchError::invalid(path, format!("is empty; expected {expected}"))),
+        None => Err(BenchError::invalid(
+            path,
+            format!("is empty; expected {expected}"),
+        )),
     }
 }
 

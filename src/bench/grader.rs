@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 pub enum Grader {
     /// The grade module, with the competition's `metric`.
     Native,
-    /// An external command (MLE-bench's own grade function); `{submission}` and `{data_dir}`
-    /// are replaced by the submission path and the prepared data root.
-    External(String),
+    /// An external command, argv without a shell (MLE-bench's own grade function); in each
+    /// argument `{submission}` and `{data_dir}` stand for the submission path and the prepared
+    /// data root.
+    External(Vec<String>),
 }

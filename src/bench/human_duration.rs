@@ -44,7 +44,11 @@ impl<'de> Deserialize<'de> for HumanDuration {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HumanDuration, E> {
                 humantime::parse_duration(v)
                     .map(HumanDuration)
-                    .map_err(|e| E::custom(format!("invalid duration `{v}` ({e}); expected e.g. `24h`, `90m` or `1h 30m`")))
+                    .map_err(|e| {
+                        E::custom(format!(
+                            "invalid duration `{v}` ({e}); expected e.g. `24h`, `90m` or `1h 30m`"
+                        ))
+                    })
             }
         }
 

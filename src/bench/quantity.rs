@@ -47,16 +47,24 @@ impl Quantity {
     }
 
     fn unit_bytes(&self) -> u64 {
-        UNITS.iter().find(|(_, u, _)| *u == self.unit).map_or(1, |(_, _, b)| *b)
+        UNITS
+            .iter()
+            .find(|(_, u, _)| *u == self.unit)
+            .map_or(1, |(_, _, b)| *b)
     }
 
     fn unit_name(&self) -> &'static str {
-        UNITS.iter().find(|(_, u, _)| *u == self.unit).map_or("", |(n, _, _)| n)
+        UNITS
+            .iter()
+            .find(|(_, u, _)| *u == self.unit)
+            .map_or("", |(n, _, _)| n)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid size `{0}`: expected a whole number and a unit (Ki, Mi, Gi, Ti, Pi, k, M, G, T, P), such as `16Gi` or `400G`")]
+#[error(
+    "invalid size `{0}`: expected a whole number and a unit (Ki, Mi, Gi, Ti, Pi, k, M, G, T, P), such as `16Gi` or `400G`"
+)]
 pub struct QuantityError(String);
 
 impl FromStr for Quantity {
@@ -64,11 +72,16 @@ impl FromStr for Quantity {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let text = s.trim();
-        let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let digits = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (number, suffix) = text.split_at(digits);
         let error = || QuantityError(s.to_owned());
         let value: u64 = number.parse().map_err(|_| error())?;
-        let (_, unit, bytes) = UNITS.iter().find(|(n, _, _)| *n == suffix).ok_or_else(error)?;
+        let (_, unit, bytes) = UNITS
+            .iter()
+            .find(|(n, _, _)| *n == suffix)
+            .ok_or_else(error)?;
         value.checked_mul(*bytes).ok_or_else(error)?;
         Ok(Quantity { value, unit: *unit })
     }

@@ -31,7 +31,7 @@ impl Resources {
             problems.push(("memory", "must be more than 0".to_owned()));
         }
         if self.gpus == 0 && self.gpu_type.is_some() {
-            problems.push(("gpu_type", "is set but `gpus` is 0".to_owned()));
+            problems.push(("gpu_type", "is set, but `gpus` is 0".to_owned()));
         }
         problems
     }

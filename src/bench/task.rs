@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::grade::MetricKind;
 
 use super::rebench::ReScoring;
-use super::{Benchmark, BenchError, Grader, HumanDuration, Resources};
+use super::{BenchError, Benchmark, Grader, HumanDuration, Resources};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
@@ -41,14 +41,17 @@ pub struct Competition {
     /// `None` when no leaderboard exists (MLE-bench's ventilator-pressure-prediction): the run
     /// gets a score but no medal or percentile.
     pub leaderboard: Option<PathBuf>,
-    /// Submission columns, where the task says them (demo tasks).
+    /// Submission columns; known for natively graded competitions.
     pub columns: Option<Columns>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns {
     pub id: String,
+    /// Empty means every answers column but the id.
     pub targets: Vec<String>,
+    /// Each target cell is a space-separated set of labels.
+    pub multilabel: bool,
 }
 
 /// An environment in which the agent improves a solution and a score command rates it.
@@ -61,8 +64,11 @@ pub struct Research {
     pub resources: Option<Resources>,
     /// Container image the task runs in (RE-Bench).
     pub image: Option<String>,
-    /// Directory holding the task's files when it runs without an image (demo tasks).
+    /// Directory holding the task's files when it runs without an image (demo tasks); its
+    /// scorer is there, outside `public_dir`.
     pub dir: Option<PathBuf>,
+    /// What the agent starts from: copied into its working directory.
+    pub public_dir: Option<PathBuf>,
     /// Whether the task needs internet access.
     pub internet: bool,
     /// Environment variables the task needs from the host (API keys).
@@ -90,9 +96,21 @@ impl Competition {
     /// directories non-empty, answers and sample submission present.
     pub fn check_ready(&self) -> Result<(), BenchError> {
         use super::fs::{require_file, require_nonempty_dir};
-        require_nonempty_dir(&self.public_dir, "the public data the agent sees (run `mlebench prepare`)")?;
-        require_nonempty_dir(&self.private_dir, "the private answers (run `mlebench prepare`)")?;
-        require_file(&self.answers, "the answers file named by the competition's metadata")?;
-        require_file(&self.sample_submission, "the sample submission named by the competition's metadata")
+        require_nonempty_dir(
+            &self.public_dir,
+            "the public data the agent sees (run `mlebench prepare`)",
+        )?;
+        require_nonempty_dir(
+            &self.private_dir,
+            "the private answers (run `mlebench prepare`)",
+        )?;
+        require_file(
+            &self.answers,
+            "the answers file named by the competition's metadata",
+        )?;
+        require_file(
+            &self.sample_submission,
+            "the sample submission named by the competition's metadata",
+        )
     }
 }

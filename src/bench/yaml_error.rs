@@ -49,6 +49,17 @@ impl YamlError {
     }
 }
 
+/// Whether the error is better placed at the field's value than where serde-saphyr puts it:
+/// errors raised by a visitor (a wrong kind of node, a custom message) can point at the key.
+pub(crate) fn prefers_value_location(err: &SaphyrError) -> bool {
+    matches!(
+        err.without_snippet(),
+        SaphyrError::SerdeInvalidType { .. }
+            | SaphyrError::SerdeInvalidValue { .. }
+            | SaphyrError::Message { .. }
+    )
+}
+
 /// serde_path_to_error writes the document root as `.`.
 fn normalise_field(field: &str) -> String {
     if field == "." {
@@ -59,6 +70,7 @@ fn normalise_field(field: &str) -> String {
 }
 
 fn describe(err: &SaphyrError, field: &str, found: Option<&str>) -> String {
+    let found_text = found;
     let found = found.map(|s| format!(", found `{s}`")).unwrap_or_default();
     match err {
         SaphyrError::SerdeUnknownField {
@@ -109,9 +121,21 @@ fn describe(err: &SaphyrError, field: &str, found: Option<&str>) -> String {
             ..
         } => format!("{}expected {expected}, found {unexpected}", prefix(field)),
         SaphyrError::Unexpected { expected, .. } => {
-            format!("{}expected {}{found}", prefix(field), describe_expected(expected))
+            // The span of a misplaced collection is only its opening bracket or dash.
+            let found = match found_text {
+                Some(s) if s.starts_with('[') || s.starts_with('-') => ", found a list".to_owned(),
+                Some(s) if s.starts_with('{') => ", found a mapping".to_owned(),
+                _ => found,
+            };
+            format!(
+                "{}expected {}{found}",
+                prefix(field),
+                describe_expected(expected)
+            )
         }
-        SaphyrError::NullIntoString { .. } => format!("{}expected a string, found null", prefix(field)),
+        SaphyrError::NullIntoString { .. } => {
+            format!("{}expected a string, found null", prefix(field))
+        }
         other => format!("{}{}", prefix(field), plain_message(other)),
     }
 }
@@ -128,8 +152,8 @@ fn describe_type(ty: &str) -> Cow<'static, str> {
     match ty {
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer".into(),
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer".into(),
-        "f32" | "f64" => "a number".into(),
-        "bool" => "`true` or `false`".into(),
+        "f32" | "f64" | "floating point" => "a number".into(),
+        "bool" | "boolean" => "`true` or `false`".into(),
         "char" => "a single character".into(),
         other => format!("a value of type {other}").into(),
     }
@@ -149,7 +173,10 @@ fn describe_expected(expected: &str) -> Cow<'_, str> {
 /// control characters escaped, since the text may quote the input.
 fn plain_message(err: &SaphyrError) -> String {
     let mut out = String::new();
-    for c in serde_saphyr::DefaultMessageFormatter.format_message(err).chars() {
+    for c in serde_saphyr::DefaultMessageFormatter
+        .format_message(err)
+        .chars()
+    {
         if c.is_control() {
             out.extend(c.escape_default());
         } else {

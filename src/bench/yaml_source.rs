@@ -4,11 +4,12 @@
 use std::fmt;
 use std::path::Path;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
 use super::YamlError;
+use super::yaml_error::prefers_value_location;
 
 /// One YAML document and the file it came from.
 #[derive(Debug, Clone, Copy)]
@@ -30,16 +31,23 @@ impl<'a> YamlSource<'a> {
                 err.into_inner()
             })
         })
-        .map_err(|err| YamlError::from_saphyr(self.path.to_owned(), self.text, &field, &err))
+        .map_err(|err| {
+            let mut error = YamlError::from_saphyr(self.path.to_owned(), self.text, &field, &err);
+            if prefers_value_location(&err)
+                && let Some(location) = self.locate(&error.field).filter(|(_, exact)| *exact)
+            {
+                (error.line, error.column) = (location.0.line(), location.0.column());
+            }
+            error
+        })
     }
 
     /// An error about `field` (dotted path as in [`YamlError::field`]), located at its value,
     /// or at the nearest enclosing node that exists when the field itself is absent.
     pub fn error(&self, field: &str, message: impl Into<String>) -> YamlError {
-        let location = serde_saphyr::from_str::<Spanned<Node>>(self.text)
-            .ok()
-            .map(|root| locate(&root, field));
-        let (line, column) = location.map_or((0, 0), |l| (l.line(), l.column()));
+        let (line, column) = self
+            .locate(field)
+            .map_or((0, 0), |(l, _)| (l.line(), l.column()));
         YamlError {
             path: self.path.to_owned(),
             line,
@@ -50,22 +58,35 @@ impl<'a> YamlSource<'a> {
     }
 
     /// The first of `problems` (field relative to `section`, message) as an error.
-    pub fn check(&self, section: &str, problems: Vec<(&'static str, String)>) -> Result<(), YamlError> {
+    pub fn check<F: AsRef<str>>(
+        &self,
+        section: &str,
+        problems: Vec<(F, String)>,
+    ) -> Result<(), YamlError> {
         match problems.into_iter().next() {
             None => Ok(()),
             Some((field, message)) => {
+                let field = field.as_ref();
                 let field = if section.is_empty() {
                     field.to_owned()
                 } else {
                     format!("{section}.{field}")
                 };
-                Err(self.error(&field, format!("`{field}` {message}")))
+                Err(self.error(&field, format!("`{field}`: {message}")))
             }
         }
     }
 }
 
-fn locate(root: &Spanned<Node>, field: &str) -> Location {
+impl YamlSource<'_> {
+    /// Where `field`'s value is, and whether it was found itself rather than an ancestor.
+    fn locate(&self, field: &str) -> Option<(Location, bool)> {
+        let root = serde_saphyr::from_str::<Spanned<Node>>(self.text).ok()?;
+        Some(locate(&root, field))
+    }
+}
+
+fn locate(root: &Spanned<Node>, field: &str) -> (Location, bool) {
     let mut node = root;
     for segment in segments(field) {
         let next = match (&node.value, segment) {
@@ -77,10 +98,10 @@ fn locate(root: &Spanned<Node>, field: &str) -> Location {
         };
         match next {
             Some(next) => node = next,
-            None => break,
+            None => return (node.referenced, false),
         }
     }
-    node.referenced
+    (node.referenced, true)
 }
 
 enum Segment<'a> {

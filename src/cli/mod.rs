@@ -3,7 +3,9 @@
 
 mod agent_cmd;
 mod exit;
+mod grade_cmd;
 mod progress;
+mod rank_cmd;
 
 use std::process::ExitCode;
 
@@ -24,12 +26,16 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Agent(agent_cmd::AgentArgs),
+    Grade(grade_cmd::GradeArgs),
+    Rank(rank_cmd::RankArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Agent(args) => agent_cmd::run(args),
+        Command::Grade(args) => grade_cmd::run(args),
+        Command::Rank(args) => rank_cmd::run(args),
     };
     exit::report(result)
 }

@@ -90,6 +90,9 @@ mod tests {
     fn numbers_sort_numerically_before_text() {
         let mut v = vec![Label::parse("b"), Label::parse("10"), Label::parse("9")];
         v.sort();
-        assert_eq!(v, vec![Label::parse("9"), Label::parse("10"), Label::parse("b")]);
+        assert_eq!(
+            v,
+            vec![Label::parse("9"), Label::parse("10"), Label::parse("b")]
+        );
     }
 }

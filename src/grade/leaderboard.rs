@@ -39,7 +39,7 @@ pub enum LeaderboardError {
 
 /// The medal thresholds of a leaderboard: the scores at MLE-bench's medal rows, and the
 /// median of all scores.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     pub is_lower_better: bool,
     pub gold: f64,
@@ -76,15 +76,18 @@ pub struct Rank {
 impl Leaderboard {
     /// From scores in leaderboard order; at least one, all finite.
     pub fn from_scores(scores: Vec<f64>) -> Option<Self> {
-        (!scores.is_empty() && scores.iter().all(|s| s.is_finite())).then_some(Leaderboard { scores })
+        (!scores.is_empty() && scores.iter().all(|s| s.is_finite()))
+            .then_some(Leaderboard { scores })
     }
 
     /// Reads an MLE-bench `leaderboard.csv`; only the `score` column is used.
     pub fn read(path: &Path) -> Result<Self, LeaderboardError> {
         let table = CsvTable::read(path)?;
-        let col = table.column("score").ok_or_else(|| LeaderboardError::NoScoreColumn {
-            path: path.to_path_buf(),
-        })?;
+        let col = table
+            .column("score")
+            .ok_or_else(|| LeaderboardError::NoScoreColumn {
+                path: path.to_path_buf(),
+            })?;
         let mut scores = Vec::with_capacity(table.rows.len());
         for (i, row) in table.rows.iter().enumerate() {
             match parse_number(&row[col]).filter(|s| s.is_finite()) {
@@ -108,7 +111,9 @@ impl Leaderboard {
     pub fn for_competition(id: &str) -> Result<Self, LeaderboardError> {
         let valid = !id.is_empty()
             && !id.starts_with('.')
-            && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !valid {
             return Err(LeaderboardError::BadCompetitionId { id: id.to_string() });
         }
@@ -141,13 +146,21 @@ impl Leaderboard {
         let n = self.scores.len();
         let at_least_one = |r: usize| r.max(1);
         let (gold_row, silver_row, bronze_row) = if n < 100 {
-            (at_least_one(n * 10 / 100), at_least_one(n * 20 / 100), at_least_one(n * 40 / 100))
+            (
+                at_least_one(n * 10 / 100),
+                at_least_one(n * 20 / 100),
+                at_least_one(n * 40 / 100),
+            )
         } else if n < 250 {
             (10, at_least_one(n * 20 / 100), at_least_one(n * 40 / 100))
         } else if n < 1000 {
             (10 + n * 2 / 1000, 50, 100)
         } else {
-            (10 + n * 2 / 1000, at_least_one(n * 5 / 100), at_least_one(n * 10 / 100))
+            (
+                10 + n * 2 / 1000,
+                at_least_one(n * 5 / 100),
+                at_least_one(n * 10 / 100),
+            )
         };
         let at = |row: usize| self.scores[row - 1];
         Thresholds {
@@ -170,7 +183,13 @@ impl Leaderboard {
     pub fn rank(&self, score: Option<f64>) -> Rank {
         let t = self.thresholds();
         let lower = t.is_lower_better;
-        let at_least = |x: f64, threshold: f64| if lower { x <= threshold } else { x >= threshold };
+        let at_least = |x: f64, threshold: f64| {
+            if lower {
+                x <= threshold
+            } else {
+                x >= threshold
+            }
+        };
         let beats = |x: f64, other: f64| if lower { x < other } else { x > other };
         let (gold, silver, bronze, above_median) = match score {
             Some(x) => {

@@ -48,6 +48,47 @@ pub enum CellKind {
 }
 
 impl MetricKind {
+    pub const ALL: [MetricKind; 14] = {
+        use MetricKind::*;
+        [
+            RocAuc,
+            MeanColumnRocAuc,
+            Accuracy,
+            LogLoss,
+            Rmse,
+            Rmsle,
+            Qwk,
+            Mae,
+            F1Binary,
+            F1Macro,
+            F1Micro,
+            MapAtK,
+            Mcc,
+            External,
+        ]
+    };
+
+    /// The manifest spelling (the serde name).
+    pub fn name(self) -> &'static str {
+        use MetricKind::*;
+        match self {
+            RocAuc => "roc_auc",
+            MeanColumnRocAuc => "mean_column_roc_auc",
+            Accuracy => "accuracy",
+            LogLoss => "log_loss",
+            Rmse => "rmse",
+            Rmsle => "rmsle",
+            Qwk => "qwk",
+            Mae => "mae",
+            F1Binary => "f1_binary",
+            F1Macro => "f1_macro",
+            F1Micro => "f1_micro",
+            MapAtK => "map_at_k",
+            Mcc => "mcc",
+            External => "external",
+        }
+    }
+
     pub fn cell_kind(self) -> CellKind {
         use MetricKind::*;
         match self {
@@ -69,5 +110,39 @@ impl MetricKind {
             | Mcc => Some(false),
             External => None,
         }
+    }
+}
+
+impl std::fmt::Display for MetricKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for MetricKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MetricKind::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown metric `{s}`; expected one of {}", names.join(", "))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MetricKind;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        for m in MetricKind::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.name());
+            assert_eq!(m.name().parse::<MetricKind>(), Ok(m));
+        }
+        assert!("auc".parse::<MetricKind>().is_err());
     }
 }

@@ -1,19 +1,32 @@
-//! Grading: submission validation, native metrics, leaderboards (medals, percentile).
+//! Grading: submission validation, native metrics, leaderboards (medals, percentile),
+//! MLE-bench's competition and grading reports.
 
 mod benchmarks_dir;
+mod external;
+mod grading;
+mod grading_report;
 mod label;
 mod leaderboard;
-mod table;
-mod validate;
 mod metric_kind;
 pub mod metrics;
+mod python_json;
+mod report;
 mod round;
+mod table;
+mod task;
+mod validate;
 
-pub use label::Label;
-pub use metric_kind::MetricKind;
-pub use metric_kind::CellKind;
-pub use table::{CsvTable, TableError};
-pub use validate::{Ids, SubmissionError, validate_against_answers, validate_against_sample};
 pub use benchmarks_dir::{BENCHMARKS_ENV, BenchmarksDirError, benchmarks_dir};
+pub use external::{ExternalError, run_external};
+pub use grading::{GradeError, grade_submission, score_submission};
+pub use grading_report::GradingReport;
+pub use label::Label;
 pub use leaderboard::{Leaderboard, LeaderboardError, Rank, Thresholds};
+pub use metric_kind::{CellKind, MetricKind};
+pub use report::{CompetitionReport, ReportError, now_isoformat};
 pub use round::round_score;
+pub use table::{CsvTable, TableError};
+pub use task::{ExternalGrader, GradeTask, MetricOptions};
+pub use validate::{
+    Ids, ROW_SUM_TOLERANCE, SubmissionError, validate_against_answers, validate_against_sample,
+};

@@ -77,7 +77,13 @@ impl CsvTable {
         }
         let mut rows = Vec::new();
         for record in reader.records() {
-            rows.push(record.map_err(convert)?.iter().map(str::to_string).collect());
+            rows.push(
+                record
+                    .map_err(convert)?
+                    .iter()
+                    .map(str::to_string)
+                    .collect(),
+            );
         }
         Ok(CsvTable { headers, rows })
     }

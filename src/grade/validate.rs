@@ -9,9 +9,10 @@ use super::label::Label;
 use super::metric_kind::{CellKind, MetricKind};
 use super::table::{CsvTable, TableError, is_missing, parse_number};
 
-/// How far a row of class probabilities may sum from 1 (MLE-bench's multi-class graders
-/// use `np.isclose(..., atol=1e-6)`).
-pub const ROW_SUM_TOLERANCE: f64 = 1e-6;
+/// How far a row of class probabilities may sum from 1. MLE-bench's multi-class graders
+/// test `np.isclose(row_sum, 1, atol=1e-6)`, and numpy's default `rtol=1e-5` adds
+/// `1e-5 * 1`, so a row passes when `|sum - 1| <= 1.1e-5` (three 0.333333 pass).
+pub const ROW_SUM_TOLERANCE: f64 = 1e-6 + 1e-5;
 
 /// How many ids a message names before it says "and N more".
 const EXAMPLES: usize = 3;
@@ -26,13 +27,19 @@ pub enum SubmissionError {
     SampleUnreadable(#[source] TableError),
     #[error("the sample submission is unusable: {0}")]
     SampleUnusable(String),
-    #[error("the submission's columns are wrong: {}", describe_columns(missing, unexpected, expected))]
+    #[error(
+        "the submission's columns are wrong: {}",
+        describe_columns(missing, unexpected, expected)
+    )]
     Columns {
         missing: Vec<String>,
         unexpected: Vec<String>,
         expected: Vec<String>,
     },
-    #[error("the submission has {found} rows but {expected} are expected, one per id{}", id_hint(missing, unexpected))]
+    #[error(
+        "the submission has {found} rows but {expected} are expected, one per id{}",
+        id_hint(missing, unexpected)
+    )]
     WrongRowCount {
         expected: usize,
         found: usize,
@@ -41,14 +48,21 @@ pub enum SubmissionError {
     },
     #[error("id column `{column}` repeats {ids}; each id must appear once")]
     DuplicateIds { column: String, ids: Ids },
-    #[error("id column `{column}` does not hold the expected ids:{}", id_hint(missing, unexpected))]
+    #[error(
+        "id column `{column}` does not hold the expected ids:{}",
+        id_hint(missing, unexpected)
+    )]
     WrongIds {
         column: String,
         missing: Ids,
         unexpected: Ids,
     },
     #[error("column `{column}` has no value in row {row} (id `{id}`): the cell is empty or NaN")]
-    MissingValue { column: String, row: usize, id: String },
+    MissingValue {
+        column: String,
+        row: usize,
+        id: String,
+    },
     #[error("column `{column}` must be numeric, but row {row} (id `{id}`) holds `{value}`")]
     NonNumeric {
         column: String,
@@ -56,21 +70,25 @@ pub enum SubmissionError {
         id: String,
         value: String,
     },
-    #[error("column `{column}` must hold finite numbers, but row {row} (id `{id}`) holds `{value}`")]
+    #[error(
+        "column `{column}` must hold finite numbers, but row {row} (id `{id}`) holds `{value}`"
+    )]
     NotFinite {
         column: String,
         row: usize,
         id: String,
         value: String,
     },
-    #[error("column `{column}` holds probabilities, which must lie in [0, 1], but row {row} (id `{id}`) holds {value}")]
+    #[error(
+        "column `{column}` holds probabilities, which must lie in [0, 1], but row {row} (id `{id}`) holds {value}"
+    )]
     OutOfRange {
         column: String,
         row: usize,
         id: String,
         value: f64,
     },
-    #[error("the class probabilities in row {row} (id `{id}`) sum to {sum}, not 1 (tolerance {ROW_SUM_TOLERANCE})")]
+    #[error("the class probabilities in row {row} (id `{id}`) sum to {}, not 1 (tolerance 1.1e-5)", short(*sum))]
     RowSum { row: usize, id: String, sum: f64 },
 }
 
@@ -105,6 +123,12 @@ impl fmt::Display for Ids {
     }
 }
 
+/// A float to 9 decimals without trailing zeros: 0.8999999999999999 reads as 0.9.
+fn short(x: f64) -> String {
+    let text = format!("{x:.9}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn describe_columns(missing: &[String], unexpected: &[String], expected: &[String]) -> String {
     let quote = |cols: &[String]| {
         cols.iter()
@@ -125,13 +149,19 @@ fn describe_columns(missing: &[String], unexpected: &[String], expected: &[Strin
 fn id_hint(missing: &Ids, unexpected: &Ids) -> String {
     let mut out = String::new();
     if !missing.is_empty() {
-        out.push_str(&format!(" {} expected id(s) are missing ({missing})", missing.count));
+        out.push_str(&format!(
+            " {} expected id(s) are missing ({missing})",
+            missing.count
+        ));
     }
     if !unexpected.is_empty() {
         if !missing.is_empty() {
             out.push(';');
         }
-        out.push_str(&format!(" {} id(s) are not expected ({unexpected})", unexpected.count));
+        out.push_str(&format!(
+            " {} id(s) are not expected ({unexpected})",
+            unexpected.count
+        ));
     }
     out
 }
@@ -176,8 +206,13 @@ pub fn validate_against_sample(
     for (col, name) in sample.headers.iter().enumerate().skip(1) {
         let cells = || sample.rows.iter().map(move |r| r[col].as_str());
         let allows_missing = cells().any(is_missing);
-        let numeric = cells().any(|c| !is_missing(c)) && cells().all(|c| is_missing(c) || parse_number(c).is_some());
-        let kind = if numeric { CellKind::Number } else { CellKind::Label };
+        let numeric = cells().any(|c| !is_missing(c))
+            && cells().all(|c| is_missing(c) || parse_number(c).is_some());
+        let kind = if numeric {
+            CellKind::Number
+        } else {
+            CellKind::Label
+        };
         let sub_col = column_index(&table, name);
         for (i, row) in table.rows.iter().enumerate() {
             let cell = &row[sub_col];
@@ -216,7 +251,13 @@ pub fn validate_against_answers(
         });
     }
     let sub_id = column_index(submission, id_column);
-    let order = match_ids(submission, sub_id, answers, column_index(answers, id_column), id_column)?;
+    let order = match_ids(
+        submission,
+        sub_id,
+        answers,
+        column_index(answers, id_column),
+        id_column,
+    )?;
 
     let kind = metric.cell_kind();
     let target_idx: Vec<usize> = target_columns
@@ -228,7 +269,10 @@ pub fn validate_against_answers(
             check_cell(kind, &row[col], name, i + 1, &row[sub_id])?;
         }
         if metric == MetricKind::LogLoss && target_idx.len() > 1 {
-            let sum: f64 = target_idx.iter().filter_map(|&c| parse_number(&row[c])).sum();
+            let sum: f64 = target_idx
+                .iter()
+                .filter_map(|&c| parse_number(&row[c]))
+                .sum();
             if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
                 return Err(SubmissionError::RowSum {
                     row: i + 1,
@@ -241,7 +285,13 @@ pub fn validate_against_answers(
     Ok(order)
 }
 
-fn check_cell(kind: CellKind, cell: &str, column: &str, row: usize, id: &str) -> Result<(), SubmissionError> {
+fn check_cell(
+    kind: CellKind,
+    cell: &str,
+    column: &str,
+    row: usize,
+    id: &str,
+) -> Result<(), SubmissionError> {
     let at = || (column.to_string(), row, id.to_string());
     if matches!(kind, CellKind::LabelList | CellKind::Any) {
         return Ok(());
@@ -322,7 +372,11 @@ fn match_ids(
 ) -> Result<Vec<usize>, SubmissionError> {
     let mut position: HashMap<Label, usize> = HashMap::with_capacity(submission.rows.len());
     let mut unexpected = Ids::default();
-    let expected_keys: HashSet<Label> = expected.rows.iter().map(|r| Label::parse(&r[exp_col])).collect();
+    let expected_keys: HashSet<Label> = expected
+        .rows
+        .iter()
+        .map(|r| Label::parse(&r[exp_col]))
+        .collect();
     for (i, row) in submission.rows.iter().enumerate() {
         let key = Label::parse(&row[sub_col]);
         if !expected_keys.contains(&key) {

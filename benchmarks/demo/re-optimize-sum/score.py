@@ -99,7 +99,8 @@ def main(argv=None):
         print(f"score.py: no such solution file: {args.solution}", file=sys.stderr)
         return 2
 
-    # The solution may import helpers that sit beside it.
+    # The solution may import helpers that sit beside it; leave no __pycache__ in its folder.
+    sys.dont_write_bytecode = True
     sys.path.insert(0, os.path.dirname(os.path.abspath(args.solution)))
     try:
         spec = importlib.util.spec_from_file_location("solution", args.solution)

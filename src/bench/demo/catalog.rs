@@ -37,11 +37,9 @@ impl DemoCatalog {
     }
 
     pub fn task(&self, id: &str) -> Result<Task, BenchError> {
-        let file = self
-            .tasks
-            .iter()
-            .find(|t| t.id() == id)
-            .ok_or_else(|| BenchError::unknown_task(Benchmark::Demo, id, self.tasks.iter().map(|t| t.id())))?;
+        let file = self.tasks.iter().find(|t| t.id() == id).ok_or_else(|| {
+            BenchError::unknown_task(Benchmark::Demo, id, self.tasks.iter().map(|t| t.id()))
+        })?;
         let dir = self.dir.join(id);
         let kind = match file {
             DemoTaskFile::Competition(c) => TaskKind::Competition(Competition {
@@ -57,6 +55,7 @@ impl DemoCatalog {
                 columns: Some(Columns {
                     id: c.id_column.clone(),
                     targets: c.target_columns.clone(),
+                    multilabel: false,
                 }),
             }),
             DemoTaskFile::Research(r) => TaskKind::Research(Research {
@@ -64,6 +63,7 @@ impl DemoCatalog {
                 time_limit: r.time_limit,
                 resources: r.resources.clone(),
                 image: None,
+                public_dir: Some(dir.join(&r.public_dir)),
                 dir: Some(dir),
                 internet: false,
                 required_env: Vec::new(),

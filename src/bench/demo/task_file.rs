@@ -47,13 +47,16 @@ pub struct DemoCompetitionFile {
     pub leaderboard: Option<PathBuf>,
 }
 
-/// `kind: re`. The score command runs in (a copy of) the task directory.
+/// `kind: re`. Paths are relative to the task directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoResearchFile {
     pub id: String,
     pub kind: DemoKind,
     pub name: String,
+    /// The files the agent starts from (description and starting solution); everything else in
+    /// the task directory (the scorer) stays hidden.
+    pub public_dir: PathBuf,
     pub time_limit: HumanDuration,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
@@ -69,7 +72,10 @@ struct KindProbe {
 impl DemoTaskFile {
     /// Reads `path`; `id` must match the name of the directory holding it.
     pub fn load(path: &Path) -> Result<Self, BenchError> {
-        let text = read_text(path, "a task.yaml describing the demo task (see docs/suite.md)")?;
+        let text = read_text(
+            path,
+            "a task.yaml describing the demo task (see docs/suite.md)",
+        )?;
         let source = YamlSource::new(path, &text);
         let dir_name = path
             .parent()
@@ -84,6 +90,14 @@ impl DemoTaskFile {
             }
             DemoKind::Re => {
                 let file: DemoResearchFile = source.parse()?;
+                if !is_plain_relative(&file.public_dir) {
+                    return Err(source
+                        .error(
+                            "public_dir",
+                            "`public_dir`: must be a relative path inside the task directory",
+                        )
+                        .into());
+                }
                 if let Some(resources) = &file.resources {
                     source.check("resources", resources.problems())?;
                 }
@@ -93,7 +107,13 @@ impl DemoTaskFile {
         };
         if file.id() != dir_name {
             return Err(source
-                .error("id", format!("`id` is `{}` but the task directory is `{dir_name}`", file.id()))
+                .error(
+                    "id",
+                    format!(
+                        "`id` is `{}` but the task directory is `{dir_name}`",
+                        file.id()
+                    ),
+                )
                 .into());
         }
         Ok(file)
@@ -111,10 +131,16 @@ impl DemoCompetitionFile {
     fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.metric == crate::grade::MetricKind::External {
-            problems.push(("metric", "is `external`, but demo tasks are graded natively".to_owned()));
+            problems.push((
+                "metric",
+                "is `external`, but demo tasks are graded natively".to_owned(),
+            ));
         }
         if (self.metric == MetricKind::MapAtK) != self.metric_k.is_some() {
-            problems.push(("metric_k", "must be given exactly when `metric` is `map_at_k`".to_owned()));
+            problems.push((
+                "metric_k",
+                "must be given exactly when `metric` is `map_at_k`".to_owned(),
+            ));
         }
         if self.target_columns.is_empty() {
             problems.push(("target_columns", "must name at least one column".to_owned()));
@@ -126,13 +152,19 @@ impl DemoCompetitionFile {
             ("sample_submission", &self.sample_submission, public),
         ] {
             if !is_plain_relative(path) || !path.starts_with(under) {
-                problems.push((field, format!("must be a relative path under `{}`", under.display())));
+                problems.push((
+                    field,
+                    format!("must be a relative path under `{}`", under.display()),
+                ));
             }
         }
         if let Some(board) = &self.leaderboard
             && !is_plain_relative(board)
         {
-            problems.push(("leaderboard", "must be a relative path inside the task directory".to_owned()));
+            problems.push((
+                "leaderboard",
+                "must be a relative path inside the task directory".to_owned(),
+            ));
         }
         problems
     }
@@ -140,5 +172,6 @@ impl DemoCompetitionFile {
 
 /// Relative and free of `..`, so it cannot leave the task directory.
 fn is_plain_relative(path: &Path) -> bool {
-    path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    path.components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }

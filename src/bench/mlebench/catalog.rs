@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::bench::fs::{read_text, require_file};
 use crate::bench::yaml_source::YamlSource;
-use crate::bench::{BenchError, Benchmark, Competition, Task, TaskKind};
+use crate::bench::{BenchError, Benchmark, Columns, Competition, Task, TaskKind};
 
 use super::splits::read_splits;
 use super::{MleCompetition, PreparedRoot};
@@ -31,7 +31,10 @@ impl MleBenchCatalog {
     /// leaderboard has `leaderboards/<id>.csv`.
     pub fn load(dir: &Path) -> Result<Self, BenchError> {
         let path = dir.join("competitions.yaml");
-        let text = read_text(&path, "MLE-bench competition metadata (scripts/gen_mlebench_meta.py writes it)")?;
+        let text = read_text(
+            &path,
+            "MLE-bench competition metadata (scripts/gen_mlebench_meta.py writes it)",
+        )?;
         let source = YamlSource::new(&path, &text);
         let file: CompetitionsFile = source.parse()?;
         let competitions = file.competitions;
@@ -40,7 +43,10 @@ impl MleBenchCatalog {
             source.check(&entry, c.problems())?;
             if competitions[..i].iter().any(|o| o.id == c.id) {
                 return Err(source
-                    .error(&format!("{entry}.id"), format!("competition `{}` is listed twice", c.id))
+                    .error(
+                        &format!("{entry}.id"),
+                        format!("competition `{}` is listed twice", c.id),
+                    )
                     .into());
             }
         }
@@ -48,13 +54,19 @@ impl MleBenchCatalog {
             dir: dir.to_owned(),
             splits: read_splits(
                 &dir.join("splits"),
-                &competitions.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+                &competitions
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>(),
             )?,
             competitions,
         };
         for c in &catalog.competitions {
             if let Some(board) = catalog.leaderboard_path(&c.id) {
-                require_file(&board, "the competition's leaderboard, since `leaderboard_teams` is set")?;
+                require_file(
+                    &board,
+                    "the competition's leaderboard, since `leaderboard_teams` is set",
+                )?;
             }
         }
         Ok(catalog)
@@ -93,7 +105,11 @@ impl MleBenchCatalog {
     /// [`Competition::check_ready`]).
     pub fn task(&self, id: &str, data: &PreparedRoot) -> Result<Task, BenchError> {
         let c = self.competition(id).ok_or_else(|| {
-            BenchError::unknown_task(Benchmark::MleBench, id, self.competitions.iter().map(|c| c.id.as_str()))
+            BenchError::unknown_task(
+                Benchmark::MleBench,
+                id,
+                self.competitions.iter().map(|c| c.id.as_str()),
+            )
         })?;
         Ok(Task {
             id: c.id.clone(),
@@ -108,7 +124,11 @@ impl MleBenchCatalog {
                 lower_is_better: c.lower_is_better,
                 grader: c.grader.clone(),
                 leaderboard: self.leaderboard_path(&c.id),
-                columns: None,
+                columns: c.id_column.as_ref().map(|id| Columns {
+                    id: id.clone(),
+                    targets: c.target_columns.clone(),
+                    multilabel: c.multilabel,
+                }),
             }),
         })
     }

@@ -20,6 +20,15 @@ pub struct MleCompetition {
     pub metric_description: String,
     pub lower_is_better: bool,
     pub grader: Grader,
+    /// Column holding the row ids; required when `grader` is native.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_column: Option<String>,
+    /// Columns the metric reads; empty means every answers column but the id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_columns: Vec<String>,
+    /// Each target cell is a space-separated set of labels (multilabel micro F1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multilabel: bool,
     /// MLE-bench's grade function, `module:function`.
     pub grade_fn: String,
     /// MLE-bench's free-text `grader.name`; wrong for some competitions, so informational only.
@@ -50,30 +59,47 @@ impl MleCompetition {
         match (&self.grader, self.metric) {
             (Grader::Native, MetricKind::External) => problems.push((
                 "grader",
-                "is `native` but `metric` is `external`; expected `{external: <command>}`".to_owned(),
+                "is `native`, but `metric` is `external`; expected `{external: <command>}`"
+                    .to_owned(),
             )),
             (Grader::External(_), m) if m != MetricKind::External => problems.push((
                 "grader",
-                "is external but `metric` names a native metric; expected `native`".to_owned(),
+                "is external, but `metric` names a native metric; expected `native`".to_owned(),
             )),
+            (Grader::External(argv), _) if argv.is_empty() => {
+                problems.push(("grader", "has an empty external command".to_owned()))
+            }
             _ => {}
         }
+        if self.grader == Grader::Native && self.id_column.is_none() {
+            problems.push((
+                "id_column",
+                "is required when `grader` is `native`".to_owned(),
+            ));
+        }
+        if self.multilabel && self.metric != MetricKind::F1Micro {
+            problems.push((
+                "multilabel",
+                "is only meaningful when `metric` is `f1_micro`".to_owned(),
+            ));
+        }
         match (self.metric, self.metric_k) {
-            (MetricKind::MapAtK, None) => {
-                problems.push(("metric_k", "is required when `metric` is `map_at_k`".to_owned()))
+            (MetricKind::MapAtK, None) => problems.push((
+                "metric_k",
+                "is required when `metric` is `map_at_k`".to_owned(),
+            )),
+            (MetricKind::MapAtK, Some(0)) => {
+                problems.push(("metric_k", "must be at least 1".to_owned()))
             }
-            (MetricKind::MapAtK, Some(0)) => problems.push(("metric_k", "must be at least 1".to_owned())),
-            (m, Some(_)) if m != MetricKind::MapAtK => {
-                problems.push(("metric_k", "is only meaningful when `metric` is `map_at_k`".to_owned()))
-            }
+            (m, Some(_)) if m != MetricKind::MapAtK => problems.push((
+                "metric_k",
+                "is only meaningful when `metric` is `map_at_k`".to_owned(),
+            )),
             _ => {}
         }
         let private = PathBuf::from(&self.id).join("prepared").join("private");
         if !self.answers.starts_with(&private) {
-            problems.push((
-                "answers",
-                format!("must lie under `{}`", private.display()),
-            ));
+            problems.push(("answers", format!("must lie under `{}`", private.display())));
         }
         problems
     }

@@ -12,4 +12,6 @@ pub use catalog::MleBenchCatalog;
 pub use competition::{Complexity, MleCompetition};
 pub use prepared::PreparedRoot;
 pub use registry::{Registry, RegistryCompetition};
-pub use registry_config::{CompetitionConfig, CompetitionType, DatasetConfig, GraderConfig, Prize, PrizePosition};
+pub use registry_config::{
+    CompetitionConfig, CompetitionType, DatasetConfig, GraderConfig, Prize, PrizePosition,
+};

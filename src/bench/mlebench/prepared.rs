@@ -37,7 +37,10 @@ impl PreparedRoot {
     /// Competitions with both prepared directories present, sorted; whether their files are
     /// complete is [`crate::bench::Competition::check_ready`]'s business.
     pub fn prepared_ids(&self) -> Result<Vec<String>, BenchError> {
-        let ids = subdirectories(&self.root, "an MLE-bench data directory (<id>/prepared/{public,private})")?;
+        let ids = subdirectories(
+            &self.root,
+            "an MLE-bench data directory (<id>/prepared/{public,private})",
+        )?;
         Ok(ids
             .into_iter()
             .filter(|id| self.public_dir(id).is_dir() && self.private_dir(id).is_dir())

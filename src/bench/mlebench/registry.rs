@@ -58,7 +58,10 @@ impl Registry {
     pub fn competition(&self, id: &str) -> Result<RegistryCompetition, BenchError> {
         let dir = self.competitions_dir().join(id);
         if !dir.is_dir() {
-            return Err(BenchError::missing(&dir, format!("the directory of competition `{id}` in {LAYOUT}")));
+            return Err(BenchError::missing(
+                &dir,
+                format!("the directory of competition `{id}` in {LAYOUT}"),
+            ));
         }
         let config_path = dir.join("config.yaml");
         let text = read_text(&config_path, "the competition's config.yaml")?;
@@ -66,13 +69,19 @@ impl Registry {
         let config: CompetitionConfig = source.parse()?;
         if config.id != id {
             return Err(source
-                .error("id", format!("`id` is `{}` but the directory is `{id}`", config.id))
+                .error(
+                    "id",
+                    format!("`id` is `{}` but the directory is `{id}`", config.id),
+                )
                 .into());
         }
         let description = self.root.join(&config.description);
         require_file(
             &description,
-            &format!("the description named by `description` in {}", config_path.display()),
+            &format!(
+                "the description named by `description` in {}",
+                config_path.display()
+            ),
         )?;
         let leaderboard = dir.join("leaderboard.csv");
         require_file(&leaderboard, "the competition's leaderboard.csv")?;

@@ -6,9 +6,14 @@ use std::path::Path;
 use crate::bench::BenchError;
 
 /// Reads every `<name>.txt` in `dir`; each id must be in `known`.
-pub(crate) fn read_splits(dir: &Path, known: &[&str]) -> Result<BTreeMap<String, Vec<String>>, BenchError> {
+pub(crate) fn read_splits(
+    dir: &Path,
+    known: &[&str],
+) -> Result<BTreeMap<String, Vec<String>>, BenchError> {
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => BenchError::missing(dir, "a directory of split files (<name>.txt)"),
+        std::io::ErrorKind::NotFound => {
+            BenchError::missing(dir, "a directory of split files (<name>.txt)")
+        }
         _ => BenchError::read(dir, e),
     })?;
     let mut splits = BTreeMap::new();

@@ -29,7 +29,10 @@ impl ReBenchCatalog {
             }
         }
         paths.sort();
-        let manifests = paths.iter().map(|p| ReManifest::load(p)).collect::<Result<_, _>>()?;
+        let manifests = paths
+            .iter()
+            .map(|p| ReManifest::load(p))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             dir: dir.to_owned(),
             manifests,
@@ -50,7 +53,11 @@ impl ReBenchCatalog {
 
     pub fn task(&self, id: &str) -> Result<Task, BenchError> {
         let m = self.manifest(id).ok_or_else(|| {
-            BenchError::unknown_task(Benchmark::ReBench, id, self.manifests.iter().map(|m| m.id.as_str()))
+            BenchError::unknown_task(
+                Benchmark::ReBench,
+                id,
+                self.manifests.iter().map(|m| m.id.as_str()),
+            )
         })?;
         Ok(Task {
             id: m.id.clone(),
@@ -61,6 +68,7 @@ impl ReBenchCatalog {
                 resources: Some(m.resources.clone()),
                 image: Some(m.image.clone()),
                 dir: None,
+                public_dir: None,
                 internet: m.internet,
                 required_env: m.required_env.clone(),
             }),

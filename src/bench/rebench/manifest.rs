@@ -38,7 +38,14 @@ impl ReManifest {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         if stem.as_deref() != Some(manifest.id.as_str()) {
             return Err(source
-                .error("id", format!("`{}` differs from the file name; expected `{}`", manifest.id, stem.unwrap_or_default()))
+                .error(
+                    "id",
+                    format!(
+                        "`id` is `{}` but the file name says `{}`",
+                        manifest.id,
+                        stem.unwrap_or_default()
+                    ),
+                )
                 .into());
         }
         source.check("resources", manifest.resources.problems())?;

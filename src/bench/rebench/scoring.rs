@@ -13,9 +13,15 @@ pub struct ReScoring {
     pub starting_score: f64,
     /// Raw score of the reference solution (normalised score 1).
     pub reference_score: f64,
-    /// Shell command, run in the task's working directory, that scores the current solution
-    /// and appends to the score log.
+    /// Shell command that scores the agent's current solution, producing one score log entry,
+    /// `{"score": <number or null>, "message": {...}}`. Run in the agent's working directory,
+    /// with `{workdir}` replaced by that directory and `{task_dir}` by the task's directory
+    /// (tasks that run from a directory, not an image).
     pub score_command: String,
+    /// File the command appends its entry to (RE-Bench: `/protected/score.log`); when absent
+    /// the entry is the last line of the command's stdout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_log_file: Option<std::path::PathBuf>,
     /// Limit on one scoring run; the harness default applies when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_timeout: Option<HumanDuration>,
@@ -61,10 +67,14 @@ impl ReScoring {
         if self.starting_score == self.reference_score {
             problems.push((
                 "reference_score",
-                "equals `starting_score`; normalised scores would divide by zero".to_owned(),
+                "must differ from `starting_score`, or normalised scores divide by zero".to_owned(),
             ));
         } else if (self.reference_score < self.starting_score) != self.lower_is_better {
-            let better = if self.lower_is_better { "lower" } else { "higher" };
+            let better = if self.lower_is_better {
+                "lower"
+            } else {
+                "higher"
+            };
             problems.push((
                 "reference_score",
                 format!(

@@ -9,11 +9,7 @@ pub enum MetricError {
     #[error("the truth has {y_true} values but the prediction has {y_pred}")]
     LengthMismatch { y_true: usize, y_pred: usize },
     #[error("value {value} at index {row} of the {side} is not a finite number")]
-    NotFinite {
-        side: Side,
-        row: usize,
-        value: f64,
-    },
+    NotFinite { side: Side, row: usize, value: f64 },
     #[error("{metric} is undefined when the truth holds only one class ({class})")]
     SingleClass { metric: &'static str, class: String },
     #[error("{metric} needs a binary truth, but it holds {found} classes")]

@@ -8,7 +8,11 @@ use crate::grade::Label;
 
 /// Binary F1 of `pos_label`. As in sklearn: more than two labels across both sides is an
 /// error, and so is a `pos_label` absent from two labels that are present.
-pub fn f1_binary(y_true: &[Label], y_pred: &[Label], pos_label: &Label) -> Result<f64, MetricError> {
+pub fn f1_binary(
+    y_true: &[Label],
+    y_pred: &[Label],
+    pos_label: &Label,
+) -> Result<f64, MetricError> {
     check_lengths(y_true.len(), y_pred.len())?;
     let present: BTreeSet<&Label> = y_true.iter().chain(y_pred).collect();
     if present.len() > 2 {
@@ -20,7 +24,11 @@ pub fn f1_binary(y_true: &[Label], y_pred: &[Label], pos_label: &Label) -> Resul
     if present.len() == 2 && !present.contains(pos_label) {
         return Err(MetricError::PositiveLabelAbsent {
             pos_label: pos_label.to_string(),
-            present: present.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "),
+            present: present
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let counts = per_label_counts(y_true, y_pred);

@@ -40,7 +40,9 @@ pub fn quadratic_weighted_kappa(y_true: &[Label], y_pred: &[Label]) -> Result<f6
 }
 
 /// Sorted distinct labels, each mapped to its position.
-pub(crate) fn label_index<'a>(labels: impl Iterator<Item = &'a Label>) -> BTreeMap<&'a Label, usize> {
+pub(crate) fn label_index<'a>(
+    labels: impl Iterator<Item = &'a Label>,
+) -> BTreeMap<&'a Label, usize> {
     let mut index: BTreeMap<&Label, usize> = labels.map(|l| (l, 0)).collect();
     for (position, slot) in index.values_mut().enumerate() {
         *slot = position;

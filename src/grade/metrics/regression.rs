@@ -6,7 +6,11 @@ use super::error::{MetricError, Side, check_finite, check_lengths};
 /// Root mean squared error.
 pub fn rmse(y_true: &[f64], y_pred: &[f64]) -> Result<f64, MetricError> {
     check(y_true, y_pred)?;
-    Ok(mean(y_true.iter().zip(y_pred).map(|(t, p)| (t - p).powi(2)), y_true.len()).sqrt())
+    Ok(mean(
+        y_true.iter().zip(y_pred).map(|(t, p)| (t - p).powi(2)),
+        y_true.len(),
+    )
+    .sqrt())
 }
 
 /// Root mean squared logarithmic error: RMSE of `ln(1 + x)`. Like sklearn, values at or
@@ -33,7 +37,10 @@ pub fn rmsle(y_true: &[f64], y_pred: &[f64]) -> Result<f64, MetricError> {
 /// Mean absolute error.
 pub fn mae(y_true: &[f64], y_pred: &[f64]) -> Result<f64, MetricError> {
     check(y_true, y_pred)?;
-    Ok(mean(y_true.iter().zip(y_pred).map(|(t, p)| (t - p).abs()), y_true.len()))
+    Ok(mean(
+        y_true.iter().zip(y_pred).map(|(t, p)| (t - p).abs()),
+        y_true.len(),
+    ))
 }
 
 fn check(y_true: &[f64], y_pred: &[f64]) -> Result<(), MetricError> {

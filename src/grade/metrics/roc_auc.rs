@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn ties_count_half() {
         assert_eq!(roc_auc(&[0.0, 1.0], &[0.5, 0.5]), Ok(0.5));
-        assert_eq!(roc_auc(&[0.0, 0.0, 1.0, 1.0], &[0.1, 0.4, 0.35, 0.8]), Ok(0.75));
+        assert_eq!(
+            roc_auc(&[0.0, 0.0, 1.0, 1.0], &[0.1, 0.4, 0.35, 0.8]),
+            Ok(0.75)
+        );
     }
 
     #[test]

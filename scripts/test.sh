@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite, with every service it needs: builds the crate, installs and starts
+# the local LLM server (scripts/llm-server.sh), runs every Rust test with cargo-nextest
+# (black-box tests start their scripted LLM servers on 127.0.0.1 themselves), then the
+# real-model smoke run. Stops what it started. `.ci/run` runs exactly this.
+#
+# Usage: scripts/test.sh [--no-real-model]
+#   --no-real-model   skip the local model (its first install compiles llama.cpp, ~7 min)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+real_model=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-real-model) real_model=0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+
+started_server=0
+cleanup() {
+  if [ "$started_server" = 1 ]; then scripts/llm-server.sh stop || true; fi
+}
+trap cleanup EXIT
+
+if [ "$real_model" = 1 ]; then
+  step "local LLM server (install on first use, then start)"
+  if ! scripts/llm-server.sh status >/dev/null 2>&1; then started_server=1; fi
+  scripts/llm-server.sh start
+fi
+
+step "build"
+cargo build --all-targets --locked
+
+step "cargo nextest run"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --no-fail-fast
+else
+  echo "cargo-nextest is not installed; falling back to cargo test" >&2
+  cargo test --locked --no-fail-fast
+fi
+
+step "formatting"
+cargo fmt --check
+
+if [ "$real_model" = 1 ]; then
+  step "real-model smoke run (3 steps on the demo task)"
+  scripts/smoke-real-model.sh target/debug/aide-fleet
+fi
+
+step "all tests passed"

@@ -1,0 +1,76 @@
+//! The `agent:` section of a suite: settings passed to every AIDE search of the suite. Each is
+//! optional; an absent one keeps the agent's default.
+
+use serde::{Deserialize, Serialize};
+
+use super::HumanDuration;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettings {
+    /// Nodes (scripts) to create in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+    /// Wall-clock budget of one search; overrides an RE-Bench task's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<HumanDuration>,
+    /// Limit on one script's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_timeout: Option<HumanDuration>,
+    /// Model that plans and writes code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Model that reviews execution output (needs tool calls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_model: Option<String>,
+    /// Initial drafts before improving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_drafts: Option<u32>,
+    /// Probability of debugging a buggy leaf rather than improving the best node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_prob: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_debug_depth: Option<u32>,
+    /// Stop when the LLM spend of one search reaches this many US dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_usd: Option<f64>,
+}
+
+impl AgentSettings {
+    /// What is wrong with these values, as (field relative to `agent`, message).
+    pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        for (field, value) in [("steps", self.steps), ("num_drafts", self.num_drafts)] {
+            if value == Some(0) {
+                problems.push((field, "must be at least 1".to_owned()));
+            }
+        }
+        for (field, value) in [
+            ("time_limit", self.time_limit),
+            ("exec_timeout", self.exec_timeout),
+        ] {
+            if value.is_some_and(|d| d.as_duration().is_zero()) {
+                problems.push((field, "must be longer than 0s".to_owned()));
+            }
+        }
+        for (field, value) in [
+            ("model", &self.model),
+            ("feedback_model", &self.feedback_model),
+        ] {
+            if value.as_deref().is_some_and(|m| m.trim().is_empty()) {
+                problems.push((field, "must not be empty".to_owned()));
+            }
+        }
+        if let Some(p) = self.debug_prob
+            && !(0.0..=1.0).contains(&p)
+        {
+            problems.push(("debug_prob", format!("must be between 0 and 1, found {p}")));
+        }
+        if let Some(usd) = self.max_usd
+            && !(usd.is_finite() && usd > 0.0)
+        {
+            problems.push(("max_usd", format!("must be a positive number, found {usd}")));
+        }
+        problems
+    }
+}

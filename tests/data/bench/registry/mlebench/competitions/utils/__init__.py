@@ -1,0 +1,1 @@
+# shared helpers, not a competition
