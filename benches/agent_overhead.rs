@@ -16,7 +16,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 struct Instant200;
 
-const SCRIPT: &str = "open('./submission/submission.csv','w').write('id,target\\n1,0.5\\n')\nprint('METRIC=0.5')";
+const SCRIPT: &str =
+    "open('./submission/submission.csv','w').write('id,target\\n1,0.5\\n')\nprint('METRIC=0.5')";
 
 impl Respond for Instant200 {
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -59,7 +60,10 @@ fn main() {
 
     let nodes: Vec<Node> = runtime.block_on(async {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(Instant200).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(Instant200)
+            .mount(&server)
+            .await;
         let mut cfg = AgentConfig::default();
         cfg.search.steps = steps;
         cfg.models.code = "bench".into();
@@ -76,16 +80,26 @@ fn main() {
     });
 
     println!("agent overhead per step (step wall time minus LLM wait minus script run time)");
-    println!("{:>14} {:>12} {:>12} {:>12}", "nodes", "median ms", "p90 ms", "llm+exec ms");
+    println!(
+        "{:>14} {:>12} {:>12} {:>12}",
+        "nodes", "median ms", "p90 ms", "llm+exec ms"
+    );
     let window = |lo: usize, hi: usize| -> Option<(f64, f64, f64)> {
-        let w: Vec<&Node> = nodes.iter().filter(|n| n.step >= lo && n.step < hi).collect();
+        let w: Vec<&Node> = nodes
+            .iter()
+            .filter(|n| n.step >= lo && n.step < hi)
+            .collect();
         if w.is_empty() {
             return None;
         }
         let mut o: Vec<f64> = w.iter().map(|n| overhead_ms(&n.timing)).collect();
         o.sort_by(|a, b| a.total_cmp(b));
         let p90 = o[(o.len() * 9 / 10).min(o.len() - 1)];
-        let waited = median(w.iter().map(|n| (n.timing.llm_s + n.timing.exec_s) * 1000.0).collect());
+        let waited = median(
+            w.iter()
+                .map(|n| (n.timing.llm_s + n.timing.exec_s) * 1000.0)
+                .collect(),
+        );
         Some((median(o), p90, waited))
     };
     let mut medians = Vec::new();
@@ -95,7 +109,10 @@ fn main() {
         }
         let lo = at.saturating_sub(10);
         if let Some((m, p90, waited)) = window(lo, at) {
-            println!("{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2}", format!("{}-{at}", lo + 1));
+            println!(
+                "{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2}",
+                format!("{}-{at}", lo + 1)
+            );
             medians.push((at, m));
         }
     }

@@ -34,11 +34,17 @@ async fn search(llm: &ScriptedLlm, extra: &[&str]) -> Run {
 }
 
 fn code_requests(llm: &ScriptedLlm) -> usize {
-    llm.bodies().iter().filter(|b| b.get("tools").is_none()).count()
+    llm.bodies()
+        .iter()
+        .filter(|b| b.get("tools").is_none())
+        .count()
 }
 
 fn review_requests(llm: &ScriptedLlm) -> usize {
-    llm.bodies().iter().filter(|b| b.get("tools").is_some()).count()
+    llm.bodies()
+        .iter()
+        .filter(|b| b.get("tools").is_some())
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +60,11 @@ async fn an_answer_without_a_code_block_is_asked_again_then_run_as_is() {
     assert_eq!(ns[0]["code"], "I would train a random forest.");
     assert_eq!(ns[0]["exc_type"], "SyntaxError");
     assert_eq!(bug_kinds(&ns[0])[0], "exception");
-    assert!(r.finished.stderr.contains("no code block in 3 answers"), "{}", r.finished.stderr);
+    assert!(
+        r.finished.stderr.contains("no code block in 3 answers"),
+        "{}",
+        r.finished.stderr
+    );
     assert_eq!(ns[1]["is_buggy"], false);
     assert_eq!(code_requests(&llm), 4);
 }
@@ -77,7 +87,12 @@ async fn a_review_without_a_tool_call_falls_back_to_json_in_text_then_gives_up()
     assert_eq!(ns[0]["metric"], 0.8);
     assert_eq!(ns[1]["is_buggy"], true);
     assert_eq!(bug_kinds(&ns[1]), ["review_failed"]);
-    assert!(ns[1]["bug_reasons"][0]["detail"].as_str().unwrap().contains("3 attempts"));
+    assert!(
+        ns[1]["bug_reasons"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 attempts")
+    );
     assert_eq!(review_requests(&llm), 4);
 }
 
@@ -96,7 +111,11 @@ async fn malformed_tool_arguments_are_retried() {
     assert_eq!(ns[0]["metric"], 3.0);
     assert_eq!(ns[0]["reviewer_lower_is_better"], true);
     assert_eq!(review_requests(&llm), 2);
-    assert!(r.finished.stderr.contains("review attempt 1/3"), "{}", r.finished.stderr);
+    assert!(
+        r.finished.stderr.contains("review attempt 1/3"),
+        "{}",
+        r.finished.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,7 +137,11 @@ async fn a_500_storm_ends_the_search_with_a_clear_error_and_artifacts_intact() {
     llm.set_code_fallback(Arc::new(|_: &Value| Reply::Status(500)));
     let r = search(&llm, &["--steps", "5"]).await;
     assert_eq!(r.finished.code, 4, "{}", r.finished.stderr);
-    assert!(r.finished.stderr.contains("failed after 3 attempts"), "{}", r.finished.stderr);
+    assert!(
+        r.finished.stderr.contains("failed after 3 attempts"),
+        "{}",
+        r.finished.stderr
+    );
     assert!(r.finished.stderr.contains("500"), "{}", r.finished.stderr);
     assert_eq!(nodes(&r.out).len(), 1);
     let journal = read_json(&r.out.join("journal.json"));
@@ -126,7 +149,12 @@ async fn a_500_storm_ends_the_search_with_a_clear_error_and_artifacts_intact() {
     assert!(r.out.join("best_submission/submission.csv").is_file());
     assert!(r.out.join("tree.html").is_file());
     let progress = read_json(&r.out.join("progress.json"));
-    assert!(progress["stop_reason"].as_str().unwrap().starts_with("error: "));
+    assert!(
+        progress["stop_reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("error: ")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,21 +169,42 @@ async fn a_401_fails_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_that_sleeps_past_its_timeout_is_stopped() {
     let llm = ScriptedLlm::start(always("import time\ntime.sleep(60)\n".into())).await;
-    let r = search(&llm, &["--steps", "1", "--exec-timeout", "1", "--kill-grace", "2"]).await;
+    let r = search(
+        &llm,
+        &["--steps", "1", "--exec-timeout", "1", "--kill-grace", "2"],
+    )
+    .await;
     assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
     let n = &nodes(&r.out)[0];
     assert_eq!(n["exc_type"], "TimeoutError");
     assert_eq!(bug_kinds(n)[0], "timeout");
     assert!(n["exec_time"].as_f64().unwrap() < 10.0);
-    let out: String = n["term_out"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    assert!(out.contains("KeyboardInterrupt"), "SIGINT reached the script: {out}");
-    assert!(out.contains("Execution exceeded the time limit of 1 second"), "{out}");
+    let out: String = n["term_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        out.contains("KeyboardInterrupt"),
+        "SIGINT reached the script: {out}"
+    );
+    assert!(
+        out.contains("Execution exceeded the time limit of 1 second"),
+        "{out}"
+    );
 }
 
 fn is_alive(pid: i32) -> bool {
     // A zombie has exited; only its table entry waits for a reaper.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
         .unwrap_or(false)
 }
 
@@ -170,7 +219,11 @@ open("./working/child.pid", "w").write(str(child.pid))
 time.sleep(120)
 "#;
     let llm = ScriptedLlm::start(always(code.into())).await;
-    let r = search(&llm, &["--steps", "1", "--exec-timeout", "2", "--kill-grace", "1"]).await;
+    let r = search(
+        &llm,
+        &["--steps", "1", "--exec-timeout", "2", "--kill-grace", "1"],
+    )
+    .await;
     assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
     let n = &nodes(&r.out)[0];
     assert_eq!(n["exc_type"], "TimeoutError");
@@ -200,7 +253,10 @@ async fn a_script_that_prints_its_environment_sees_no_secret() {
     assert!(env.get("PATH").is_some(), "{out}");
     for (name, value) in SECRETS {
         assert!(env.get(*name).is_none(), "{name} reached the script");
-        assert!(!out.contains(value), "the value of {name} reached the script");
+        assert!(
+            !out.contains(value),
+            "the value of {name} reached the script"
+        );
     }
     assert!(env.get("OPENAI_BASE_URL").is_none());
     // The secrets were really in the agent's own environment.
@@ -212,7 +268,13 @@ async fn a_missing_task_description_is_a_usage_error() {
     let llm = ScriptedLlm::start(always(good_script(0.8))).await;
     let empty = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let r = run(agent(&llm.url(), empty.path(), &out.path().join("run"), &["--steps", "1"])).await;
+    let r = run(agent(
+        &llm.url(),
+        empty.path(),
+        &out.path().join("run"),
+        &["--steps", "1"],
+    ))
+    .await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("description.md"), "{}", r.stderr);
     assert!(llm.bodies().is_empty());

@@ -19,7 +19,10 @@ fn code_by_step() -> Fallback {
         let code = if k % 3 == 1 {
             format!("import time\ntime.sleep(0.3)\n{}", failing_script("flaky"))
         } else {
-            format!("import time\ntime.sleep(0.3)\n{}", good_script(0.1 * k as f64))
+            format!(
+                "import time\ntime.sleep(0.3)\n{}",
+                good_script(0.1 * k as f64)
+            )
         };
         Reply::code(&format!("step {k}"), &code)
     })
@@ -27,7 +30,14 @@ fn code_by_step() -> Fallback {
 
 fn shape(ns: &[Value]) -> Vec<(Value, Value, Value, Value)> {
     ns.iter()
-        .map(|n| (n["id"].clone(), n["stage"].clone(), n["parent_step"].clone(), n["metric"].clone()))
+        .map(|n| {
+            (
+                n["id"].clone(),
+                n["stage"].clone(),
+                n["parent_step"].clone(),
+                n["metric"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -37,7 +47,14 @@ async fn sigkill_then_resume_keeps_every_completed_node_exactly_once() {
     let task = Task::tiny();
     let tmp = tempfile::tempdir().unwrap();
     let steps = STEPS.to_string();
-    let args = ["--steps", steps.as_str(), "--num-drafts", "2", "--seed", "11"];
+    let args = [
+        "--steps",
+        steps.as_str(),
+        "--num-drafts",
+        "2",
+        "--seed",
+        "11",
+    ];
 
     // Reference: the same search, never interrupted.
     let reference = tmp.path().join("reference");
@@ -59,7 +76,11 @@ async fn sigkill_then_resume_keeps_every_completed_node_exactly_once() {
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     let before = nodes(&out);
-    assert!(before.len() >= 3 && before.len() < STEPS, "{} nodes", before.len());
+    assert!(
+        before.len() >= 3 && before.len() < STEPS,
+        "{} nodes",
+        before.len()
+    );
 
     let resume = agent(&llm.url(), task.path(), &out, &["--resume"]);
     let r = run(resume).await;
@@ -84,7 +105,13 @@ async fn sigkill_then_resume_keeps_every_completed_node_exactly_once() {
     assert!(after.last().unwrap()["search_elapsed_s"].as_f64().unwrap() > first_elapsed);
 
     // A finished search can be extended by raising --steps.
-    let r = run(agent(&llm.url(), task.path(), &out, &["--resume", "--steps", "11"])).await;
+    let r = run(agent(
+        &llm.url(),
+        task.path(),
+        &out,
+        &["--resume", "--steps", "11"],
+    ))
+    .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(nodes(&out).len(), 11);
 

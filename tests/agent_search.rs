@@ -28,7 +28,14 @@ async fn search(seed: &str, steps: usize) -> (tempfile::TempDir, Finished) {
     let out = tempfile::tempdir().unwrap();
     let run_dir = out.path().join("run");
     let steps_s = steps.to_string();
-    let args = ["--steps", steps_s.as_str(), "--num-drafts", "3", "--seed", seed];
+    let args = [
+        "--steps",
+        steps_s.as_str(),
+        "--num-drafts",
+        "3",
+        "--seed",
+        seed,
+    ];
     let finished = run(agent(&llm.url(), task.path(), &run_dir, &args)).await;
     (out, finished)
 }
@@ -36,7 +43,12 @@ async fn search(seed: &str, steps: usize) -> (tempfile::TempDir, Finished) {
 fn stages(nodes: &[Value]) -> Vec<(String, Option<u64>)> {
     nodes
         .iter()
-        .map(|n| (n["stage"].as_str().unwrap().to_string(), n["parent_step"].as_u64()))
+        .map(|n| {
+            (
+                n["stage"].as_str().unwrap().to_string(),
+                n["parent_step"].as_u64(),
+            )
+        })
         .collect()
 }
 
@@ -62,7 +74,9 @@ async fn a_seeded_search_follows_the_reference_policy_and_is_reproducible() {
                 let p = n["parent_step"].as_u64().unwrap() as usize;
                 assert!(before[p]["is_buggy"].as_bool().unwrap());
                 assert!(
-                    !before.iter().any(|m| m["parent_step"].as_u64() == Some(p as u64)),
+                    !before
+                        .iter()
+                        .any(|m| m["parent_step"].as_u64() == Some(p as u64)),
                     "step {i} debugs {p}, which already had a child"
                 );
             }
@@ -106,20 +120,34 @@ async fn a_seeded_search_follows_the_reference_policy_and_is_reproducible() {
     assert_eq!(progress["best_step"], 1);
     assert_eq!(progress["stop_reason"], "steps");
     let best_sub = std::fs::read_to_string(run_a.join("best_submission/submission.csv")).unwrap();
-    assert_eq!(best_sub, std::fs::read_to_string(run_a.join("nodes/00001.submission.csv")).unwrap());
+    assert_eq!(
+        best_sub,
+        std::fs::read_to_string(run_a.join("nodes/00001.submission.csv")).unwrap()
+    );
     assert!(best_sub.contains(",0.87"), "{best_sub}");
     let last_sub = std::fs::read_to_string(run_a.join("nodes/00010.submission.csv"));
     assert!(last_sub.is_err(), "step 10 failed and wrote no submission");
-    assert_ne!(best_sub, std::fs::read_to_string(run_a.join("nodes/00009.submission.csv")).unwrap());
+    assert_ne!(
+        best_sub,
+        std::fs::read_to_string(run_a.join("nodes/00009.submission.csv")).unwrap()
+    );
     assert_eq!(
         std::fs::read_to_string(run_a.join("best_solution.py")).unwrap(),
         nodes_a[1]["code"].as_str().unwrap()
     );
 
     // Buggy nodes say why; good ones carry their metric.
-    assert_eq!(bug_kinds(&nodes_a[2]), ["exception", "missing_submission", "reviewer"]);
+    assert_eq!(
+        bug_kinds(&nodes_a[2]),
+        ["exception", "missing_submission", "reviewer"]
+    );
     assert_eq!(nodes_a[2]["exc_type"], "ValueError");
-    assert!(nodes_a[2]["bug_reasons"][0]["detail"].as_str().unwrap().contains("boom 2"));
+    assert!(
+        nodes_a[2]["bug_reasons"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("boom 2")
+    );
     assert_eq!(nodes_a[0]["metric"], 0.5);
     assert!(nodes_a[0]["bug_reasons"].as_array().unwrap().is_empty());
 

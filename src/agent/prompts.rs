@@ -317,7 +317,7 @@ mod tests {
                 Section::map(vec![("C", Section::List(vec!["i".into()]))]),
             ),
         ]);
-        assert_eq!(s.compile(), "# A\nx\n\n# B\n## C\n- i\n\n\n");
+        assert_eq!(s.compile(), "# A\nx\n\n# B\n## C\n- i\n\n\n\n");
     }
 
     #[test]

@@ -419,12 +419,13 @@ impl<'o> Agent<'o> {
 
         let (bug_reasons, metric, reviewer_lib, analysis) =
             judge(&exec, has_submission, invalid, &verdict);
-        if let (Some(fixed), Some(claimed)) = (self.journal.lower_is_better(), reviewer_lib) {
-            if fixed != claimed && bug_reasons.is_empty() {
-                self.emit(Event::Warning(format!(
-                    "step {step}: the reviewer says lower_is_better={claimed}, but the run fixed it to {fixed}; keeping {fixed}"
-                )));
-            }
+        if let (Some(fixed), Some(claimed)) = (self.journal.lower_is_better(), reviewer_lib)
+            && fixed != claimed
+            && bug_reasons.is_empty()
+        {
+            self.emit(Event::Warning(format!(
+                "step {step}: the reviewer says lower_is_better={claimed}, but the run fixed it to {fixed}; keeping {fixed}"
+            )));
         }
         let is_buggy = !bug_reasons.is_empty();
         let node = Node {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::demo::DemoCatalog;
+use super::demo::{DemoCatalog, DemoTaskFile};
 use super::mlebench::{MleBenchCatalog, PreparedRoot};
 use super::rebench::ReBenchCatalog;
 use super::{BenchError, Benchmark, Task};
@@ -41,7 +41,7 @@ impl Catalog {
         match self {
             Catalog::MleBench(c) => c.competitions().iter().map(|c| c.id.as_str()).collect(),
             Catalog::ReBench(c) => c.manifests().iter().map(|m| m.id.as_str()).collect(),
-            Catalog::Demo(c) => c.tasks().iter().map(|t| t.id()).collect(),
+            Catalog::Demo(c) => c.tasks().iter().map(DemoTaskFile::id).collect(),
         }
     }
 

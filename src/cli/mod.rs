@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    Agent(agent_cmd::AgentArgs),
+    Agent(Box<agent_cmd::AgentArgs>),
     Grade(grade_cmd::GradeArgs),
     Rank(rank_cmd::RankArgs),
 }
@@ -33,7 +33,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Agent(args) => agent_cmd::run(args),
+        Command::Agent(args) => agent_cmd::run(*args),
         Command::Grade(args) => grade_cmd::run(args),
         Command::Rank(args) => rank_cmd::run(args),
     };

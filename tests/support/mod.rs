@@ -32,7 +32,12 @@ impl Reply {
         }
     }
 
-    pub fn review(is_bug: bool, summary: &str, metric: Option<f64>, lower_is_better: bool) -> Reply {
+    pub fn review(
+        is_bug: bool,
+        summary: &str,
+        metric: Option<f64>,
+        lower_is_better: bool,
+    ) -> Reply {
         Reply::ToolArgs(
             json!({"is_bug": is_bug, "summary": summary, "metric": metric, "lower_is_better": lower_is_better})
                 .to_string(),
@@ -61,9 +66,15 @@ impl Respond for Responder {
         script.bodies.push(body.clone());
         let is_review = body.get("tools").is_some();
         let reply = if is_review {
-            script.review.pop_front().unwrap_or_else(|| (script.review_fallback)(&body))
+            script
+                .review
+                .pop_front()
+                .unwrap_or_else(|| (script.review_fallback)(&body))
         } else {
-            script.code.pop_front().unwrap_or_else(|| (script.code_fallback)(&body))
+            script
+                .code
+                .pop_front()
+                .unwrap_or_else(|| (script.code_fallback)(&body))
         };
         render(reply)
     }
@@ -228,9 +239,17 @@ impl Task {
             "# Tiny task\n\nPredict `target` for each id in test.csv. Metric: accuracy, higher is better.\n",
         )
         .unwrap();
-        std::fs::write(p.join("train.csv"), "id,x,target\n1,0.5,1\n2,0.1,0\n3,0.9,1\n4,0.2,0\n").unwrap();
+        std::fs::write(
+            p.join("train.csv"),
+            "id,x,target\n1,0.5,1\n2,0.1,0\n3,0.9,1\n4,0.2,0\n",
+        )
+        .unwrap();
         std::fs::write(p.join("test.csv"), "id,x\n10,0.3\n11,0.8\n12,0.6\n").unwrap();
-        std::fs::write(p.join("sample_submission.csv"), "id,target\n10,0\n11,0\n12,0\n").unwrap();
+        std::fs::write(
+            p.join("sample_submission.csv"),
+            "id,target\n10,0\n11,0\n12,0\n",
+        )
+        .unwrap();
         Task { dir }
     }
 
@@ -264,7 +283,12 @@ pub fn agent(llm_url: &str, task: &Path, out: &Path, extra: &[&str]) -> tokio::p
             .arg(task)
             .arg("--config")
             .arg(&config)
-            .args(["--model", "scripted-coder", "--feedback-model", "scripted-reviewer"])
+            .args([
+                "--model",
+                "scripted-coder",
+                "--feedback-model",
+                "scripted-reviewer",
+            ])
             .args(["--python", "python3"]);
     }
     cmd.args(extra)
@@ -305,8 +329,10 @@ pub fn nodes(out: &Path) -> Vec<Value> {
 }
 
 pub fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .unwrap()
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 pub fn bug_kinds(node: &Value) -> Vec<String> {
