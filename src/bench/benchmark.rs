@@ -18,8 +18,6 @@ pub enum Benchmark {
 }
 
 impl Benchmark {
-    pub const ALL: [Benchmark; 3] = [Benchmark::MleBench, Benchmark::ReBench, Benchmark::Demo];
-
     /// The name used in suite files, which is also the directory under `benchmarks/`.
     pub fn name(self) -> &'static str {
         match self {

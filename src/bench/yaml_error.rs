@@ -30,9 +30,13 @@ impl YamlError {
                     .span()
                     .byte_offset()
                     .zip(loc.span().byte_len())
-                    .and_then(|(start, len)| text.get(start as usize..(start + len) as usize))
+                    .and_then(|(start, len)| {
+                        let end = usize::try_from(start.checked_add(len)?).ok()?;
+                        text.get(usize::try_from(start).ok()?..end)
+                    })
                     .map(str::trim)
-                    .filter(|s| !s.is_empty() && !s.contains('\n'));
+                    // Quote a short one-line value only; anything else would swamp the message.
+                    .filter(|s| !s.is_empty() && s.len() <= 80 && !s.contains(char::is_control));
                 (loc.line(), loc.column(), found)
             }
             None => (0, 0, None),
@@ -70,8 +74,7 @@ fn normalise_field(field: &str) -> String {
 }
 
 fn describe(err: &SaphyrError, field: &str, found: Option<&str>) -> String {
-    let found_text = found;
-    let found = found.map(|s| format!(", found `{s}`")).unwrap_or_default();
+    let quoted = found.map(|s| format!(", found `{s}`")).unwrap_or_default();
     match err {
         SaphyrError::SerdeUnknownField {
             field: name,
@@ -108,7 +111,7 @@ fn describe(err: &SaphyrError, field: &str, found: Option<&str>) -> String {
             }
         }
         SaphyrError::InvalidScalar { ty, .. } => {
-            format!("{}expected {}{found}", prefix(field), describe_type(ty))
+            format!("{}expected {}{quoted}", prefix(field), describe_type(ty))
         }
         SaphyrError::SerdeInvalidType {
             unexpected,
@@ -122,10 +125,10 @@ fn describe(err: &SaphyrError, field: &str, found: Option<&str>) -> String {
         } => format!("{}expected {expected}, found {unexpected}", prefix(field)),
         SaphyrError::Unexpected { expected, .. } => {
             // The span of a misplaced collection is only its opening bracket or dash.
-            let found = match found_text {
+            let found = match found {
                 Some(s) if s.starts_with('[') || s.starts_with('-') => ", found a list".to_owned(),
                 Some(s) if s.starts_with('{') => ", found a mapping".to_owned(),
-                _ => found,
+                _ => quoted,
             };
             format!(
                 "{}expected {}{found}",

@@ -46,13 +46,6 @@ pub enum ScoreLogRule {
 }
 
 impl ReScoring {
-    /// `(y - start) / (reference - start)`, clipped below at 0 and 0 for NaN, as RE-Bench
-    /// normalises; works in both directions because the denominator carries the sign.
-    pub fn normalise(&self, raw: f64) -> f64 {
-        let n = (raw - self.starting_score) / (self.reference_score - self.starting_score);
-        if n.is_nan() { 0.0 } else { n.max(0.0) }
-    }
-
     /// What is wrong with these values, as (field relative to `scoring`, message).
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
