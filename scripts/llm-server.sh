@@ -173,7 +173,8 @@ do_start() {
   # kill their group on exit); the pid stays the python's since setsid execs in place.
   local detach=(nohup)
   command -v setsid >/dev/null 2>&1 && detach=(setsid)
-  "${detach[@]}" "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null &
+  # 8>&- 9>&-: the server must not inherit (and so hold forever) the lock descriptors.
+  "${detach[@]}" "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$pidfile"
   wait_ready "$pid"

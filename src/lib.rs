@@ -10,5 +10,7 @@
 pub mod agent;
 pub mod bench;
 pub mod cli;
+pub mod fleet;
 pub mod grade;
 pub mod llm;
+pub mod store;

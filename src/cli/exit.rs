@@ -8,6 +8,8 @@ pub const OK: u8 = 0;
 pub const INTERNAL: u8 = 1;
 /// Bad input: flags, config files, task directories, manifests. Retrying cannot help.
 pub const USAGE: u8 = 2;
+/// `run`: some runs failed after every retry (the others finished; see `status`).
+pub const RUNS_FAILED: u8 = 5;
 /// The LLM provider failed: refused the request (401/403/404) or stayed unavailable
 /// through every retry.
 pub const LLM: u8 = 4;
@@ -57,4 +59,5 @@ Exit codes:
   1    internal error
   2    bad input: flags, config file, task directory, manifest
   4    the LLM provider failed (401/403/404, or unavailable through every retry)
+  5    run: some runs failed after every retry (aide-fleet status shows why)
   130  interrupted by SIGINT/SIGTERM; artifacts are written, --resume continues";

@@ -1,0 +1,233 @@
+//! `aide-fleet run SUITE.yaml`: one AIDE search per (task, seed), resumable.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::fleet_display::FleetDisplay;
+use crate::bench::{ExecutorSettings, Suite};
+use crate::fleet::{Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan};
+use crate::store::{Store, StoreOptions, layout};
+
+const AFTER_HELP: &str = "\
+Runs the suite: one `aide-fleet agent` search per (task, seed), at most --concurrency at
+a time, each with its own GPUs. Every run's state lives in the store:
+
+  runs/<run-id>/run.yaml                              the suite as launched
+  runs/<run-id>/tasks/<task>/seed-<k>/status.json     state, attempts, failure reasons
+  runs/<run-id>/tasks/<task>/seed-<k>/agent/          the search (nodes/, journal.json, tree.html, ...)
+  runs/<run-id>/tasks/<task>/seed-<k>/logs/agent.log  the agent's log
+  runs/<run-id>/tasks/<task>/seed-<k>/grade.json      MLE-bench competition report
+  runs/<run-id>/grading_report.json                   MLE-bench grading report of the group
+
+Resuming: run the same command with the same --run-id. Finished runs are not repeated;
+runs that were running resume from their last checkpoint; failed runs are retried until
+--max-attempts failures (each attempt's reason is kept). Preemptions do not count.
+
+Ctrl-C once: no new runs start; running ones finish. Twice: running agents are stopped
+(they checkpoint first) and the command exits; rerun it to continue.
+
+Exit codes of `run`: 0 every run succeeded, 5 some runs failed (see `aide-fleet status`),
+130 stopped by Ctrl-C before the end, 2 a bad suite or flag, 1 an internal error.
+
+Examples:
+  aide-fleet run benchmarks/suites/demo.yaml
+  aide-fleet run benchmarks/suites/demo.yaml --run-id demo-1 --seeds 3 --concurrency 2
+  aide-fleet run benchmarks/suites/mle-bench-lite.yaml --store s3://bucket/aide --dry-run
+  aide-fleet status demo-1
+";
+
+/// Run a suite: plan one AIDE search per (task, seed), dispatch, grade, resume.
+#[derive(Debug, Args)]
+#[command(after_long_help = format!("{AFTER_HELP}\n{EXIT_CODES_HELP}"))]
+pub struct RunArgs {
+    /// The suite file (see docs/suite.md).
+    suite: PathBuf,
+
+    /// Where runs live: a directory or s3://bucket/prefix [default: results].
+    #[arg(long, value_name = "DIR|URL", default_value = "results")]
+    store: String,
+
+    /// S3-compatible endpoint (MinIO, moto, ...); path-style addressing is used.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+
+    /// Name of the run group; reuse it to resume [default: <suite>-<UTC time>].
+    #[arg(long)]
+    run_id: Option<String>,
+
+    /// Seeds: a count (3 = seeds 0,1,2) or a list (0,5,9); overrides the suite.
+    #[arg(long, value_name = "N|LIST")]
+    seeds: Option<String>,
+
+    /// Runs at once; overrides the suite's executor setting.
+    #[arg(long)]
+    concurrency: Option<usize>,
+
+    /// Failed attempts per run before it counts as failed.
+    #[arg(long, default_value_t = 3)]
+    max_attempts: u32,
+
+    /// Where the runs execute; overrides the suite.
+    #[arg(long, value_parser = ["local", "kube"])]
+    executor: Option<String>,
+
+    /// Print the plan (local: the agent command lines) and exit; contacts nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// The benchmarks directory with manifests and leaderboards [default: ./benchmarks, else the one built in].
+    #[arg(long, value_name = "DIR")]
+    benchmarks: Option<PathBuf>,
+
+    /// No progress bars; plain lines.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn parse_seeds(s: &str) -> anyhow::Result<Vec<u64>> {
+    if !s.contains(',')
+        && let Ok(n) = s.trim().parse::<u64>()
+    {
+        return Ok((0..n).collect());
+    }
+    s.split(',')
+        .map(|p| p.trim().parse::<u64>().map_err(|_| anyhow!("--seeds: `{p}` is not a seed number")))
+        .collect()
+}
+
+pub fn benchmarks_dir(explicit: Option<&PathBuf>) -> PathBuf {
+    explicit.cloned().unwrap_or_else(|| {
+        let local = PathBuf::from("benchmarks");
+        if local.join("mle-bench").is_dir() {
+            local
+        } else {
+            crate::grade::benchmarks_dir().unwrap_or(local)
+        }
+    })
+}
+
+pub fn run(args: RunArgs) -> Result<u8, Failure> {
+    let benchmarks = benchmarks_dir(args.benchmarks.as_ref());
+    let mut suite = Suite::load(&args.suite, &benchmarks).map_err(Failure::usage)?;
+    if let Some(seeds) = &args.seeds {
+        suite.seeds = parse_seeds(seeds).map_err(Failure::usage)?;
+    }
+    if args.executor.as_deref() == Some("kube") || matches!(suite.executor, ExecutorSettings::Kube(_)) && args.executor.as_deref() != Some("local") {
+        return Err(Failure::usage(anyhow!(
+            "the Kubernetes executor is not available in this build yet; use --executor local"
+        )));
+    }
+    let runs = plan(&suite, &suite.seeds.clone()).map_err(Failure::usage)?;
+    let run_id = args.run_id.clone().unwrap_or_else(|| {
+        let t = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        format!("{}-{}", suite.name, t.replace([':', '-'], "").replace('T', "-").trim_end_matches('Z'))
+    });
+    let (all_gpus, how) = discover_gpus();
+    let sharing = matches!(&suite.executor, ExecutorSettings::Local(l) if l.allow_gpu_sharing);
+    for r in &runs {
+        if r.gpus as usize > all_gpus.len() {
+            return Err(Failure::usage(anyhow!(
+                "task `{}` asks for {} GPU(s) but this machine has {} ({how}); lower `resources.gpus` in the suite or use the Kubernetes executor",
+                r.key.task,
+                r.gpus,
+                all_gpus.len()
+            )));
+        }
+    }
+    let concurrency = args.concurrency.unwrap_or(match &suite.executor {
+        ExecutorSettings::Local(l) => l.concurrency as usize,
+        ExecutorSettings::Kube(_) => 1,
+    });
+    if concurrency == 0 {
+        return Err(Failure::usage(anyhow!("--concurrency must be at least 1")));
+    }
+
+    if args.dry_run {
+        println!("# run {run_id}: {} runs, {concurrency} at a time, store {}", runs.len(), args.store);
+        for r in &runs {
+            let dir = r.task.competition().map(|c| c.public_dir.display().to_string()).unwrap_or_default();
+            println!(
+                "aide-fleet agent --task-dir {dir} --out <store>/{} {}",
+                layout::agent_prefix(&run_id, &r.key.task, r.key.seed),
+                r.agent_args.join(" ")
+            );
+        }
+        return Ok(exit::OK);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let opts = StoreOptions {
+            s3_endpoint: args.s3_endpoint.clone(),
+            ..StoreOptions::default()
+        };
+        let store = Store::open(&args.store, &opts).await.map_err(Failure::usage)?;
+        let suite_yaml = serde_saphyr::to_string(&suite.to_file()).context("serialising the suite")?;
+        let run_file = layout::run_file(&run_id);
+        match store.get(&run_file).await.context("reading the run from the store")? {
+            Some(existing) if existing != suite_yaml.as_bytes() => {
+                return Err(Failure::usage(anyhow!(
+                    "run `{run_id}` was launched from a different suite (see {run_file} in {}); pass another --run-id",
+                    store.url()
+                )));
+            }
+            Some(_) => eprintln!("resuming run {run_id} in {}", store.url()),
+            None => {
+                store.put(&run_file, suite_yaml.into_bytes()).await.context("writing run.yaml")?;
+                eprintln!("run {run_id}: {} runs in {} (rerun with --run-id {run_id} to resume)", runs.len(), store.url());
+            }
+        }
+        let bin = std::env::current_exe().context("locating the aide-fleet binary")?;
+        let scratch = std::env::temp_dir().join("aide-fleet-scratch");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let executor = LocalExecutor::new(bin, store.clone(), scratch, tx);
+        let total = runs.len() as u64;
+        let controller = Controller::new(
+            ControllerConfig {
+                run_id: run_id.clone(),
+                store: store.clone(),
+                concurrency,
+                max_attempts: args.max_attempts.max(1),
+                data_dir: suite.data_dir.clone(),
+            },
+            runs,
+            executor,
+            GpuPool::new(all_gpus, sharing),
+            rx,
+        );
+        let (itx, irx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                if itx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut display = FleetDisplay::new(total, !args.no_progress);
+        let summary = controller.run(&mut display, irx).await;
+        display.finish();
+        let summary = summary.map_err(|e| Failure::new(exit::INTERNAL, e))?;
+        eprintln!(
+            "run {run_id}: {} succeeded, {} failed, {} unfinished\n  status: aide-fleet status {run_id} --store {}\n  grading report: {}",
+            summary.succeeded,
+            summary.failed,
+            summary.unfinished,
+            store.url(),
+            layout::grading_report_key(&run_id)
+        );
+        Ok(if summary.interrupted && summary.unfinished > 0 {
+            exit::INTERRUPTED
+        } else if summary.failed > 0 {
+            exit::RUNS_FAILED
+        } else {
+            exit::OK
+        })
+    })
+}

@@ -1,0 +1,119 @@
+//! `aide-fleet status RUN`: every run of a run group, from the store alone.
+
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use super::exit::{self, Failure};
+use crate::fleet::{RunState, RunStatus};
+use crate::store::{Store, StoreOptions, layout};
+
+/// Show the state of every (task, seed) run of a run group, read from the store.
+///
+/// Columns: task, seed, state, attempts, step, best metric, elapsed, cost, and the reason
+/// of the latest failure (OOMKilled, an agent error, ...).
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The run id given to (or printed by) `aide-fleet run`.
+    run_id: String,
+
+    /// Where runs live: a directory or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL", default_value = "results")]
+    store: String,
+
+    /// S3-compatible endpoint.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+
+    /// One JSON array of the status records instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: StatusArgs) -> Result<u8, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let statuses = runtime.block_on(async {
+        let opts = StoreOptions {
+            s3_endpoint: args.s3_endpoint.clone(),
+            ..StoreOptions::default()
+        };
+        let store = Store::open(&args.store, &opts).await.map_err(Failure::usage)?;
+        let keys = store
+            .list(&format!("{}/", layout::tasks_prefix(&args.run_id)))
+            .await
+            .context("listing the run's tasks")?;
+        let mut statuses = Vec::new();
+        for key in keys.iter().filter(|k| k.ends_with("/status.json")) {
+            let bytes = store.get(key).await.context("reading a status")?.unwrap_or_default();
+            let status: RunStatus = serde_json::from_slice(&bytes)
+                .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{key}: not a valid run status: {e}")))?;
+            statuses.push(status);
+        }
+        if statuses.is_empty() && store.get(&layout::run_file(&args.run_id)).await.context("reading run.yaml")?.is_none() {
+            return Err(Failure::usage(anyhow!("no run `{}` in {}", args.run_id, store.url())));
+        }
+        Ok::<_, Failure>(statuses)
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&statuses).context("serialising")?);
+    } else {
+        print!("{}", table(&statuses));
+    }
+    Ok(exit::OK)
+}
+
+fn table(statuses: &[RunStatus]) -> String {
+    let mut rows = vec![[
+        "task", "seed", "state", "attempts", "step", "best", "elapsed", "cost", "reason",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for s in statuses {
+        let state = match s.state {
+            RunState::Pending => "pending",
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+        };
+        let reason = s
+            .attempts
+            .iter()
+            .rev()
+            .find_map(|a| a.reason.clone())
+            .unwrap_or_default();
+        rows.push(vec![
+            s.task.clone(),
+            s.seed.to_string(),
+            state.to_string(),
+            s.attempts.len().to_string(),
+            match (s.step, s.steps) {
+                (Some(a), Some(b)) => format!("{a}/{b}"),
+                _ => "-".to_string(),
+            },
+            s.best_metric.map_or("-".to_string(), |m| format!("{m:.5}")),
+            s.elapsed_s.map_or("-".to_string(), |e| {
+                humantime::format_duration(Duration::from_secs(e as u64)).to_string()
+            }),
+            s.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}")),
+            reason.chars().take(100).collect(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,432 @@
+//! The controller: dispatches planned runs to an executor under a concurrency limit and
+//! GPU accounting, keeps each run's state in the store, retries failures, grades what
+//! finishes, and resumes a run group from the store after a crash.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
+use super::gpus::GpuPool;
+use super::grading::grade_run;
+use super::local::LocalExecutor;
+use super::plan::PlannedRun;
+use super::status::{Attempt, AttemptOutcome, RunState, RunStatus};
+use crate::agent::Progress;
+use crate::grade::{CompetitionReport, GradingReport};
+use crate::store::{Store, StoreError, layout};
+
+/// How often running runs' progress is read back from the store.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+/// Seconds the agents get to checkpoint after SIGTERM on cancel.
+const CANCEL_GRACE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{key} in the store is not a valid run status: {message}")]
+    CorruptStatus { key: String, message: String },
+    #[error("cannot launch {task} seed {seed}: {message}")]
+    Launch {
+        task: String,
+        seed: u64,
+        message: String,
+    },
+}
+
+/// What the controller tells whoever displays it.
+pub trait FleetObserver {
+    fn started(&mut self, status: &RunStatus);
+    fn progress(&mut self, status: &RunStatus);
+    fn finished(&mut self, status: &RunStatus);
+    fn message(&mut self, text: &str);
+}
+
+pub struct ControllerConfig {
+    pub run_id: String,
+    pub store: Store,
+    pub concurrency: usize,
+    /// Failed attempts allowed per run (preemptions do not count).
+    pub max_attempts: u32,
+    /// MLE-bench's prepared data root, for external graders.
+    pub data_dir: Option<PathBuf>,
+}
+
+pub struct Controller {
+    cfg: ControllerConfig,
+    runs: BTreeMap<RunKey, PlannedRun>,
+    statuses: BTreeMap<RunKey, RunStatus>,
+    executor: LocalExecutor,
+    gpus: GpuPool,
+    held_gpus: BTreeMap<RunKey, Vec<u32>>,
+    events: UnboundedReceiver<ExecEvent>,
+}
+
+/// How a controller invocation ended.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Not finished: never started, or stopped by Ctrl-C.
+    pub unfinished: usize,
+    pub interrupted: bool,
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+impl Controller {
+    pub fn new(
+        cfg: ControllerConfig,
+        runs: Vec<PlannedRun>,
+        executor: LocalExecutor,
+        gpus: GpuPool,
+        events: UnboundedReceiver<ExecEvent>,
+    ) -> Self {
+        Self {
+            cfg,
+            runs: runs.into_iter().map(|r| (r.key.clone(), r)).collect(),
+            statuses: BTreeMap::new(),
+            executor,
+            gpus,
+            held_gpus: BTreeMap::new(),
+            events,
+        }
+    }
+
+    fn failures(status: &RunStatus) -> u32 {
+        status
+            .attempts
+            .iter()
+            .filter(|a| a.outcome == Some(AttemptOutcome::Failed))
+            .count() as u32
+    }
+
+    async fn save(&self, status: &RunStatus) -> Result<(), FleetError> {
+        let key = layout::status_key(&self.cfg.run_id, &status.task, status.seed);
+        let bytes = serde_json::to_vec_pretty(status).unwrap_or_default();
+        self.cfg.store.put(&key, bytes).await?;
+        Ok(())
+    }
+
+    /// Reads every run's state from the store; returns the runs to launch, in plan order.
+    async fn load(&mut self, observer: &mut dyn FleetObserver) -> Result<VecDeque<RunKey>, FleetError> {
+        let mut queue = VecDeque::new();
+        let keys: Vec<RunKey> = self.runs.keys().cloned().collect();
+        for key in keys {
+            let skey = layout::status_key(&self.cfg.run_id, &key.task, key.seed);
+            let mut status = match self.cfg.store.get(&skey).await? {
+                Some(bytes) => serde_json::from_slice::<RunStatus>(&bytes).map_err(|e| {
+                    FleetError::CorruptStatus {
+                        key: skey.clone(),
+                        message: e.to_string(),
+                    }
+                })?,
+                None => RunStatus {
+                    run_id: self.cfg.run_id.clone(),
+                    task: key.task.clone(),
+                    seed: key.seed,
+                    state: RunState::Pending,
+                    attempts: Vec::new(),
+                    gpus: Vec::new(),
+                    step: None,
+                    steps: None,
+                    best_metric: None,
+                    elapsed_s: None,
+                    cost_usd: None,
+                    updated_at: now(),
+                },
+            };
+            match status.state {
+                RunState::Succeeded => {}
+                RunState::Failed if Self::failures(&status) >= self.cfg.max_attempts => {}
+                RunState::Failed if status.attempts.last().and_then(|a| a.reason.as_deref()).is_some_and(|r| r.starts_with("fatal:")) => {}
+                RunState::Running => {
+                    // The controller that ran it is gone, and took the agent with it
+                    // (SIGTERM on parent death): resume from the checkpoint.
+                    if let Some(a) = status.attempts.last_mut().filter(|a| a.outcome.is_none()) {
+                        a.outcome = Some(AttemptOutcome::Preempted);
+                        a.ended_at = Some(now());
+                        a.reason = Some("the controller stopped while the run was running".into());
+                    }
+                    status.state = RunState::Pending;
+                    self.save(&status).await?;
+                    queue.push_back(key.clone());
+                }
+                RunState::Pending | RunState::Failed => queue.push_back(key.clone()),
+            }
+            if matches!(status.state, RunState::Succeeded | RunState::Failed) {
+                let grade = layout::grade_key(&self.cfg.run_id, &key.task, key.seed);
+                if self.cfg.store.get(&grade).await?.is_none() {
+                    self.grade(&key).await?;
+                }
+                observer.finished(&status);
+            }
+            self.statuses.insert(key, status);
+        }
+        Ok(queue)
+    }
+
+    /// Whether the store already holds a search for this run.
+    async fn has_checkpoint(&self, key: &RunKey) -> Result<bool, FleetError> {
+        let run_json = format!(
+            "{}/{}",
+            layout::agent_prefix(&self.cfg.run_id, &key.task, key.seed),
+            crate::agent::RUN_FILE
+        );
+        Ok(self.cfg.store.get(&run_json).await?.is_some())
+    }
+
+    async fn launch(&mut self, key: &RunKey, gpus: Vec<u32>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
+        let resume = self.has_checkpoint(key).await?;
+        let run = &self.runs[key];
+        let public_dir = match run.task.competition() {
+            Some(c) => c.public_dir.clone(),
+            None => PathBuf::new(),
+        };
+        let spec = LaunchSpec {
+            run_id: self.cfg.run_id.clone(),
+            key: key.clone(),
+            attempt: self.statuses[key].attempts.len() as u32 + 1,
+            agent_args: run.agent_args.clone(),
+            public_dir,
+            resume,
+            resources: None,
+            time_limit_s: run.time_limit_s,
+            task_image: None,
+        };
+        let id = self
+            .executor
+            .launch(&spec, &gpus)
+            .map_err(|e| FleetError::Launch {
+                task: key.task.clone(),
+                seed: key.seed,
+                message: e.to_string(),
+            })?;
+        let status = self.statuses.get_mut(key).expect("planned run has a status");
+        status.state = RunState::Running;
+        status.gpus = gpus.clone();
+        status.attempts.push(Attempt {
+            number: spec.attempt,
+            executor: "local".into(),
+            executor_id: Some(id),
+            started_at: now(),
+            ended_at: None,
+            outcome: None,
+            reason: None,
+        });
+        status.updated_at = now();
+        let snapshot = status.clone();
+        self.held_gpus.insert(key.clone(), gpus);
+        self.save(&snapshot).await?;
+        observer.started(&snapshot);
+        Ok(())
+    }
+
+    /// Grades the run's best submission and writes `grade.json`.
+    async fn grade(&self, key: &RunKey) -> Result<CompetitionReport, FleetError> {
+        let run = &self.runs[key];
+        let sub_key = format!(
+            "{}/best_submission/submission.csv",
+            layout::agent_prefix(&self.cfg.run_id, &key.task, key.seed)
+        );
+        let tmp = tempdir_for_grading()?;
+        let path = tmp.join("submission.csv");
+        let _ = self.cfg.store.get_file(&sub_key, &path).await?;
+        let task = run.task.clone();
+        let data_dir = self.cfg.data_dir.clone();
+        let report = tokio::task::spawn_blocking(move || grade_run(&task, data_dir.as_deref(), &path))
+            .await
+            .map_err(|e| FleetError::Launch {
+                task: key.task.clone(),
+                seed: key.seed,
+                message: format!("grading panicked: {e}"),
+            })?;
+        let _ = std::fs::remove_dir_all(&tmp);
+        let gkey = layout::grade_key(&self.cfg.run_id, &key.task, key.seed);
+        self.cfg.store.put(&gkey, report.to_json().into_bytes()).await?;
+        Ok(report)
+    }
+
+    async fn on_exit(&mut self, key: RunKey, exit: ExitStatus, cancelling: bool, queue: &mut VecDeque<RunKey>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
+        if let Some(gpus) = self.held_gpus.remove(&key) {
+            self.gpus.give_back(&gpus);
+        }
+        self.refresh_progress(&key).await?;
+        let max = self.cfg.max_attempts;
+        let Some(status) = self.statuses.get_mut(&key) else {
+            return Ok(());
+        };
+        let (outcome, reason) = match &exit {
+            ExitStatus::Succeeded => (AttemptOutcome::Succeeded, None),
+            ExitStatus::Failed { reason, fatal: true } => (AttemptOutcome::Failed, Some(format!("fatal: {reason}"))),
+            ExitStatus::Failed { reason, .. } => (AttemptOutcome::Failed, Some(reason.clone())),
+            ExitStatus::Preempted { reason } => (AttemptOutcome::Preempted, Some(reason.clone())),
+            ExitStatus::Cancelled if cancelling => (AttemptOutcome::Cancelled, Some("cancelled by the user".into())),
+            ExitStatus::Cancelled => (AttemptOutcome::Preempted, Some("the agent was interrupted".into())),
+        };
+        if let Some(a) = status.attempts.last_mut() {
+            a.ended_at = Some(now());
+            a.outcome = Some(outcome);
+            a.reason = reason;
+        }
+        status.state = match exit {
+            ExitStatus::Succeeded => RunState::Succeeded,
+            ExitStatus::Failed { fatal: true, .. } => RunState::Failed,
+            ExitStatus::Failed { .. } if Self::failures(status) >= max => RunState::Failed,
+            _ => {
+                if !cancelling {
+                    queue.push_back(key.clone());
+                }
+                if matches!(exit, ExitStatus::Failed { .. }) {
+                    RunState::Failed
+                } else {
+                    RunState::Pending
+                }
+            }
+        };
+        status.updated_at = now();
+        let snapshot = status.clone();
+        self.save(&snapshot).await?;
+        let terminal = snapshot.state == RunState::Succeeded
+            || (snapshot.state == RunState::Failed && !queue.contains(&key));
+        if terminal {
+            self.grade(&key).await?;
+        }
+        observer.finished(&snapshot);
+        Ok(())
+    }
+
+    /// Reads the agent's `progress.json` into the run's status.
+    async fn refresh_progress(&mut self, key: &RunKey) -> Result<(), FleetError> {
+        let pkey = format!(
+            "{}/{}",
+            layout::agent_prefix(&self.cfg.run_id, &key.task, key.seed),
+            crate::agent::PROGRESS_FILE
+        );
+        let Some(bytes) = self.cfg.store.get(&pkey).await? else {
+            return Ok(());
+        };
+        let Ok(p) = serde_json::from_slice::<Progress>(&bytes) else {
+            return Ok(());
+        };
+        if let Some(s) = self.statuses.get_mut(key) {
+            s.step = Some(p.step);
+            s.steps = Some(p.steps);
+            s.best_metric = p.best_metric;
+            s.elapsed_s = Some(p.elapsed_s);
+            s.cost_usd = Some(p.cost_usd);
+        }
+        Ok(())
+    }
+
+    /// Dispatches until every run has ended, or until the user stops it: the first
+    /// `interrupt` stops dispatching and waits for running work, the second cancels it.
+    pub async fn run(
+        mut self,
+        observer: &mut dyn FleetObserver,
+        mut interrupts: tokio::sync::mpsc::UnboundedReceiver<()>,
+    ) -> Result<Summary, FleetError> {
+        let mut queue = self.load(observer).await?;
+        let mut running = 0usize;
+        let mut stopping = false;
+        let mut cancelling = false;
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        loop {
+            while !stopping && running < self.cfg.concurrency {
+                let Some(pos) = queue.iter().position(|k| self.runs[k].gpus as usize <= self.gpus.len()) else {
+                    break;
+                };
+                let wanted = self.runs[&queue[pos]].gpus;
+                let Some(gpus) = self.gpus.take(wanted) else { break };
+                let key = queue.remove(pos).expect("position is in range");
+                self.launch(&key, gpus, observer).await?;
+                running += 1;
+            }
+            if running == 0 && (queue.is_empty() || stopping) {
+                break;
+            }
+            tokio::select! {
+                event = self.events.recv() => match event {
+                    Some(ExecEvent::Started { .. }) => {}
+                    Some(ExecEvent::Exited { key, status }) => {
+                        running = running.saturating_sub(1);
+                        self.on_exit(key, status, cancelling, &mut queue, observer).await?;
+                    }
+                    None => break,
+                },
+                Some(()) = interrupts.recv() => {
+                    if !stopping {
+                        stopping = true;
+                        observer.message("stopping: no new runs are started; running ones finish (Ctrl-C again to cancel them)");
+                    } else if !cancelling {
+                        cancelling = true;
+                        observer.message("cancelling running runs; their checkpoints stay in the store");
+                        let executor = self.executor.clone();
+                        tokio::spawn(async move { executor.cancel_all(CANCEL_GRACE).await });
+                    }
+                }
+                _ = tick.tick() => {
+                    let keys: Vec<RunKey> = self.held_gpus.keys().cloned().collect();
+                    for key in keys {
+                        self.refresh_progress(&key).await?;
+                        if let Some(s) = self.statuses.get(&key) {
+                            observer.progress(s);
+                        }
+                    }
+                }
+            }
+        }
+        self.write_grading_report().await?;
+        let mut summary = Summary {
+            interrupted: stopping,
+            ..Summary::default()
+        };
+        for s in self.statuses.values() {
+            match s.state {
+                RunState::Succeeded => summary.succeeded += 1,
+                RunState::Failed if !queue.contains(&RunKey { task: s.task.clone(), seed: s.seed }) => summary.failed += 1,
+                _ => summary.unfinished += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    /// `grading_report.json` for the run group, from every `grade.json` present.
+    async fn write_grading_report(&self) -> Result<(), FleetError> {
+        let mut reports = Vec::new();
+        for key in self.runs.keys() {
+            let gkey = layout::grade_key(&self.cfg.run_id, &key.task, key.seed);
+            if let Some(bytes) = self.cfg.store.get(&gkey).await?
+                && let Ok(report) = CompetitionReport::from_json(&String::from_utf8_lossy(&bytes))
+            {
+                reports.push(report);
+            }
+        }
+        let report = GradingReport::from_reports(reports);
+        self.cfg
+            .store
+            .put(&layout::grading_report_key(&self.cfg.run_id), report.to_json().into_bytes())
+            .await?;
+        Ok(())
+    }
+}
+
+fn tempdir_for_grading() -> Result<PathBuf, FleetError> {
+    let dir = std::env::temp_dir().join(format!(
+        "aide-fleet-grade-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        FleetError::Store(StoreError::Io {
+            path: dir.clone(),
+            source: e,
+        })
+    })?;
+    Ok(dir)
+}

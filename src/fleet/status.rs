@@ -1,0 +1,60 @@
+//! `status.json`: the state of one (task, seed) run, kept in the store. The controller
+//! is its only writer; `aide-fleet status` and reports read it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Succeeded,
+    /// The agent or its pod failed; retried while attempts remain.
+    Failed,
+    /// The node went away (eviction, preemption); resumed from the checkpoint, and not
+    /// counted against the retry limit.
+    Preempted,
+    /// Cancelled by the user (second Ctrl-C).
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub number: u32,
+    /// `local` or `kube`.
+    pub executor: String,
+    /// `pid 1234` or `job <name>`.
+    pub executor_id: Option<String>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub outcome: Option<AttemptOutcome>,
+    /// Why it failed: `exit code 4: the LLM failed ...`, `OOMKilled`, `Evicted: ...`.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStatus {
+    pub run_id: String,
+    pub task: String,
+    pub seed: u64,
+    pub state: RunState,
+    pub attempts: Vec<Attempt>,
+    /// GPU indices given to the latest attempt (local executor).
+    #[serde(default)]
+    pub gpus: Vec<u32>,
+    /// From the agent's progress.json.
+    pub step: Option<usize>,
+    pub steps: Option<usize>,
+    pub best_metric: Option<f64>,
+    pub elapsed_s: Option<f64>,
+    pub cost_usd: Option<f64>,
+    pub updated_at: String,
+}
