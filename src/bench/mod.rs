@@ -26,7 +26,8 @@ pub use benchmark::Benchmark;
 pub use catalog::{ALL_SPLIT, Catalog};
 pub use error::BenchError;
 pub use executor_settings::{
-    ExecutorSettings, KubeExecutor, LocalExecutor, TaintEffect, Toleration, TolerationOperator,
+    DataSource, ExecutorSettings, KubeExecutor, LocalExecutor, S3Data, TaintEffect, Toleration,
+    TolerationOperator, VolumeData,
 };
 pub use grader::Grader;
 pub use human_duration::HumanDuration;

@@ -3,9 +3,12 @@
 
 mod agent_cmd;
 mod exit;
+mod fleet_display;
 mod grade_cmd;
 mod progress;
 mod rank_cmd;
+mod run_cmd;
+mod status_cmd;
 
 use std::process::ExitCode;
 
@@ -28,6 +31,8 @@ enum Command {
     Agent(Box<agent_cmd::AgentArgs>),
     Grade(grade_cmd::GradeArgs),
     Rank(rank_cmd::RankArgs),
+    Run(Box<run_cmd::RunArgs>),
+    Status(status_cmd::StatusArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -36,6 +41,8 @@ pub fn main() -> ExitCode {
         Command::Agent(args) => agent_cmd::run(*args),
         Command::Grade(args) => grade_cmd::run(args),
         Command::Rank(args) => rank_cmd::run(args),
+        Command::Run(args) => run_cmd::run(*args),
+        Command::Status(args) => status_cmd::run(args),
     };
     exit::report(result)
 }

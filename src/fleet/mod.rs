@@ -1,14 +1,18 @@
 //! The fleet: plan one run per (task, seed), dispatch them to an executor, keep their
 //! state in the store, grade them, resume after a crash.
 
+mod controller;
 mod executor;
 mod gpus;
 mod grading;
+mod local;
 mod plan;
 mod status;
 
+pub use controller::{Controller, ControllerConfig, FleetError, FleetObserver, Summary};
 pub use executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
 pub use gpus::{GpuPool, discover as discover_gpus};
 pub use grading::{grade_run, grade_task};
+pub use local::{LocalError, LocalExecutor};
 pub use plan::{PlanError, PlannedRun, agent_args, plan};
 pub use status::{Attempt, AttemptOutcome, RunState, RunStatus};

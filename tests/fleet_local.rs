@@ -1,0 +1,162 @@
+//! `aide-fleet run` with the local executor, end to end: the demo tasks against a scripted
+//! LLM, every run graded, a grading report written; a killed controller resumes without
+//! repeating finished runs or losing nodes.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+/// A script that submits the task's sample submission after a short pause.
+fn sample_submitter(pause_s: f64) -> Fallback {
+    Arc::new(move |_: &Value| {
+        Reply::code(
+            "Submit the sample.",
+            &format!(
+                "import shutil, time\ntime.sleep({pause_s})\nshutil.copy('./input/sample_submission.csv', './submission/submission.csv')\nprint('METRIC=0.5')\n"
+            ),
+        )
+    })
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn suite(dir: &Path, tasks: &[&str], seeds: u32, steps: u32) -> PathBuf {
+    let path = dir.join("suite.yaml");
+    let list: Vec<String> = tasks.iter().map(|t| format!("  - {t}")).collect();
+    std::fs::write(
+        &path,
+        format!(
+            "name: test\nbenchmark: demo\ntasks:\n{}\nseeds: {seeds}\nagent:\n  steps: {steps}\n  num_drafts: 2\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: 2\n",
+            list.join("\n")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn fleet(llm: &ScriptedLlm, suite: &Path, store: &Path, run_id: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
+    cmd.arg("run")
+        .arg(suite)
+        .arg("--store")
+        .arg(store)
+        .args(["--run-id", run_id, "--no-progress"])
+        .arg("--benchmarks")
+        .arg(repo().join("benchmarks"))
+        .env("OPENAI_BASE_URL", llm.url())
+        .env("AIDE_FLEET_GPUS", "")
+        .kill_on_drop(true);
+    cmd
+}
+
+fn status(store: &Path, run: &str, task: &str, seed: u64) -> Value {
+    read_json(&store.join(format!("runs/{run}/tasks/{task}/seed-{seed}/status.json")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_tasks_run_end_to_end_and_are_graded() {
+    let llm = ScriptedLlm::start(sample_submitter(0.0)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let suite = suite(tmp.path(), &["demo-binary", "demo-regression"], 2, 2);
+    let r = run(fleet(&llm, &suite, &store, "e2e")).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let report = read_json(&store.join("runs/e2e/grading_report.json"));
+    let reports = report["competition_reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 4);
+    for task in ["demo-binary", "demo-regression"] {
+        for seed in 0..2 {
+            let s = status(&store, "e2e", task, seed);
+            assert_eq!(s["state"], "succeeded", "{s}");
+            assert_eq!(s["attempts"].as_array().unwrap().len(), 1);
+            assert_eq!(s["step"], 2);
+            let grade = read_json(&store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/grade.json")));
+            assert_eq!(grade["competition_id"], task);
+            assert_eq!(grade["valid_submission"], true, "{grade}");
+            assert!(store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/agent/journal.json")).is_file());
+            assert!(store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/logs/agent.log")).is_file());
+        }
+    }
+    // The sample submission of demo-binary scores ROC AUC 0.5 (a constant).
+    let grade = read_json(&store.join("runs/e2e/tasks/demo-binary/seed-0/grade.json"));
+    assert_eq!(grade["score"], 0.5);
+    assert_eq!(grade["any_medal"], false);
+
+    // status reads the store alone.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"))
+        .args(["status", "e2e", "--store"])
+        .arg(&store)
+        .output()
+        .await
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(table.lines().filter(|l| l.contains("succeeded")).count(), 4, "{table}");
+
+    // Running it again repeats nothing.
+    let before = llm.bodies().len();
+    let r = run(fleet(&llm, &suite, &store, "e2e")).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(llm.bodies().len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_controller_resumes_without_repeating_or_losing_work() {
+    let llm = ScriptedLlm::start(sample_submitter(0.4)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let suite = suite(tmp.path(), &["demo-binary", "demo-regression", "demo-multiclass"], 1, 4);
+    let mut child = fleet(&llm, &suite, &store, "crash").spawn().unwrap();
+    let first = store.join("runs/crash/tasks/demo-binary/seed-0/grade.json");
+    let mut waited = 0;
+    while !first.exists() && waited < 600 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert!(first.exists(), "the first run never finished");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let done = status(&store, "crash", "demo-binary", 0);
+    let nodes_before: Vec<Value> = nodes(&store.join("runs/crash/tasks/demo-binary/seed-0/agent"));
+    // Give orphaned agents their SIGTERM and time to checkpoint.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let r = run(fleet(&llm, &suite, &store, "crash")).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(status(&store, "crash", "demo-binary", 0)["attempts"], done["attempts"]);
+    assert_eq!(nodes(&store.join("runs/crash/tasks/demo-binary/seed-0/agent")), nodes_before);
+    for task in ["demo-binary", "demo-regression", "demo-multiclass"] {
+        let s = status(&store, "crash", task, 0);
+        assert_eq!(s["state"], "succeeded", "{s}");
+        let ns = nodes(&store.join(format!("runs/crash/tasks/{task}/seed-0/agent")));
+        assert_eq!(ns.len(), 4, "{task}");
+        for (i, n) in ns.iter().enumerate() {
+            assert_eq!(n["step"], i);
+        }
+    }
+    let report = read_json(&store.join("runs/crash/grading_report.json"));
+    assert_eq!(report["competition_reports"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_needing_more_gpus_than_exist_fails_at_plan_time() {
+    let llm = ScriptedLlm::start(sample_submitter(0.0)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = suite(tmp.path(), &["demo-binary"], 1, 1);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("executor:", "resources:\n  cpus: 1\n  memory: 1Gi\n  gpus: 2\nexecutor:")).unwrap();
+    let mut cmd = fleet(&llm, &path, &tmp.path().join("store"), "gpu");
+    cmd.env("AIDE_FLEET_GPUS", "0");
+    let r = run(cmd).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("asks for 2 GPU(s) but this machine has 1"), "{}", r.stderr);
+    assert!(llm.bodies().is_empty());
+}
