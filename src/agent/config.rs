@@ -19,7 +19,24 @@ pub struct AgentConfig {
     pub exec: ExecConfig,
     pub budget: BudgetConfig,
     pub review: ReviewConfig,
+    pub task: TaskConfig,
     pub llm: LlmConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskConfig {
+    /// Scripts must write `./submission/submission.csv` (MLE-bench). Off for tasks judged
+    /// some other way (RE-Bench: the script itself is the solution).
+    pub require_submission: bool,
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        Self {
+            require_submission: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

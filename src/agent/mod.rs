@@ -15,9 +15,11 @@ mod review;
 mod search;
 mod workspace;
 
+pub use artifacts::{BEST_SOLUTION_FILE, JOURNAL_FILE, TREE_FILE, USAGE_FILE};
 pub use checkpoint::{NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta};
 pub use config::{
     AgentConfig, BudgetConfig, ConfigError, ExecConfig, ModelConfig, PromptConfig, ReviewConfig,
+    TaskConfig,
 };
 pub use interpreter::{DEFAULT_ENV_ALLOW, ExecResult, Interpreter, default_python};
 pub use journal::Journal;

@@ -74,6 +74,8 @@ pub struct PromptContext<'a> {
     /// The time one script may run, already capped by the remaining time.
     pub script_timeout_s: f64,
     pub k_fold_validation: u32,
+    /// Whether scripts must write `./submission/submission.csv`.
+    pub require_submission: bool,
 }
 
 const PERSONA: &str = "You are a Kaggle grandmaster taking part in a competition.";
@@ -140,7 +142,11 @@ fn implementation_guideline(ctx: &PromptContext<'_>) -> Section {
             humanize_seconds(ctx.script_timeout_s)
         ),
         "All input data is in the `./input` directory; it is already unpacked.".to_string(),
-        "Write your predictions for the test data to `./submission/submission.csv`, in the format the task asks for. This file is what gets graded: without it the solution counts as failed.".to_string(),
+        if ctx.require_submission {
+            "Write your predictions for the test data to `./submission/submission.csv`, in the format the task asks for. This file is what gets graded: without it the solution counts as failed.".to_string()
+        } else {
+            "Your code is the solution: the task description says what it must do and how it is scored. Print the measure you optimise.".to_string()
+        },
         "Use `./working` for any temporary files.".to_string(),
     ]);
     if ctx.k_fold_validation > 1 {
@@ -305,6 +311,7 @@ mod tests {
             steps_remaining: 7,
             script_timeout_s: 3600.0,
             k_fold_validation: 5,
+            require_submission: true,
         }
     }
 

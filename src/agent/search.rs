@@ -366,6 +366,7 @@ impl<'o> Agent<'o> {
             steps_remaining: self.cfg.search.steps.saturating_sub(step),
             script_timeout_s: script_timeout,
             k_fold_validation: self.cfg.prompt.k_fold_validation,
+            require_submission: self.cfg.task.require_submission,
         };
         let prompt = match (&action, &parent) {
             (Action::Draft, _) | (_, None) => prompts::draft(&ctx, &mut rng),
@@ -417,8 +418,12 @@ impl<'o> Agent<'o> {
         let review_prompt = prompts::review(&self.description, &code, &output);
         let verdict = self.review(review_prompt, &mut usage, &mut llm_s).await?;
 
-        let (bug_reasons, metric, reviewer_lib, analysis) =
-            judge(&exec, has_submission, invalid, &verdict);
+        let (bug_reasons, metric, reviewer_lib, analysis) = judge(
+            &exec,
+            has_submission || !self.cfg.task.require_submission,
+            invalid,
+            &verdict,
+        );
         if let (Some(fixed), Some(claimed)) = (self.journal.lower_is_better(), reviewer_lib)
             && fixed != claimed
             && bug_reasons.is_empty()

@@ -13,8 +13,10 @@ use super::gpus::GpuPool;
 use super::grading::grade_run;
 use super::local::LocalExecutor;
 use super::plan::PlannedRun;
+use super::scoring::score as score_research;
 use super::status::{Attempt, AttemptOutcome, RunState, RunStatus};
 use crate::agent::Progress;
+use crate::bench::TaskKind;
 use crate::grade::{CompetitionReport, GradingReport};
 use crate::store::{Store, StoreError, layout};
 
@@ -184,9 +186,9 @@ impl Controller {
     async fn launch(&mut self, key: &RunKey, gpus: Vec<u32>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
         let resume = self.has_checkpoint(key).await?;
         let run = &self.runs[key];
-        let public_dir = match run.task.competition() {
-            Some(c) => c.public_dir.clone(),
-            None => PathBuf::new(),
+        let public_dir = match &run.task.kind {
+            TaskKind::Competition(c) => c.public_dir.clone(),
+            TaskKind::Research(r) => r.public_dir.clone().unwrap_or_default(),
         };
         let spec = LaunchSpec {
             run_id: self.cfg.run_id.clone(),
@@ -227,29 +229,46 @@ impl Controller {
         Ok(())
     }
 
-    /// Grades the run's best submission and writes `grade.json`.
-    async fn grade(&self, key: &RunKey) -> Result<CompetitionReport, FleetError> {
+    /// Grades the run (the best submission against the answers, or the best script with
+    /// the task's score command) and writes `grade.json`.
+    async fn grade(&self, key: &RunKey) -> Result<(), FleetError> {
         let run = &self.runs[key];
-        let sub_key = format!(
-            "{}/best_submission/submission.csv",
-            layout::agent_prefix(&self.cfg.run_id, &key.task, key.seed)
-        );
+        let agent = layout::agent_prefix(&self.cfg.run_id, &key.task, key.seed);
         let tmp = tempdir_for_grading()?;
-        let path = tmp.join("submission.csv");
-        let _ = self.cfg.store.get_file(&sub_key, &path).await?;
-        let task = run.task.clone();
-        let data_dir = self.cfg.data_dir.clone();
-        let report = tokio::task::spawn_blocking(move || grade_run(&task, data_dir.as_deref(), &path))
-            .await
-            .map_err(|e| FleetError::Launch {
-                task: key.task.clone(),
-                seed: key.seed,
-                message: format!("grading panicked: {e}"),
-            })?;
+        let json = match &run.task.kind {
+            TaskKind::Research(research) => {
+                let best = tmp.join("best_solution.py");
+                let found = self
+                    .cfg
+                    .store
+                    .get_file(&format!("{agent}/{}", crate::agent::BEST_SOLUTION_FILE), &best)
+                    .await?;
+                let record = score_research(&key.task, research, found.then_some(best.as_path()), &tmp.join("work")).await;
+                serde_json::to_string_pretty(&record).unwrap_or_default()
+            }
+            TaskKind::Competition(_) => {
+                let path = tmp.join("submission.csv");
+                let _ = self
+                    .cfg
+                    .store
+                    .get_file(&format!("{agent}/best_submission/submission.csv"), &path)
+                    .await?;
+                let task = run.task.clone();
+                let data_dir = self.cfg.data_dir.clone();
+                let report = tokio::task::spawn_blocking(move || grade_run(&task, data_dir.as_deref(), &path))
+                    .await
+                    .map_err(|e| FleetError::Launch {
+                        task: key.task.clone(),
+                        seed: key.seed,
+                        message: format!("grading failed: {e}"),
+                    })?;
+                report.to_json()
+            }
+        };
         let _ = std::fs::remove_dir_all(&tmp);
         let gkey = layout::grade_key(&self.cfg.run_id, &key.task, key.seed);
-        self.cfg.store.put(&gkey, report.to_json().into_bytes()).await?;
-        Ok(report)
+        self.cfg.store.put(&gkey, json.into_bytes()).await?;
+        Ok(())
     }
 
     async fn on_exit(&mut self, key: RunKey, exit: ExitStatus, cancelling: bool, queue: &mut VecDeque<RunKey>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {

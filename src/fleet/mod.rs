@@ -7,6 +7,7 @@ mod gpus;
 mod grading;
 mod local;
 mod plan;
+mod scoring;
 mod status;
 
 pub use controller::{Controller, ControllerConfig, FleetError, FleetObserver, Summary};
@@ -15,4 +16,5 @@ pub use gpus::{GpuPool, discover as discover_gpus};
 pub use grading::{grade_run, grade_task};
 pub use local::{LocalError, LocalExecutor};
 pub use plan::{PlanError, PlannedRun, agent_args, plan};
+pub use scoring::{ReScore, SOLUTION_FILE, normalize};
 pub use status::{Attempt, AttemptOutcome, RunState, RunStatus};

@@ -20,8 +20,8 @@ pub struct PlannedRun {
 pub enum PlanError {
     #[error("{0}")]
     Tasks(String),
-    #[error("task `{task}` is an RE-Bench task: its score command runs in the task's own container, which `aide-fleet run` does not drive yet; run MLE-bench or demo competitions")]
-    Research { task: String },
+    #[error("task `{task}` runs in its own container image ({image}); the local executor cannot run it: use the Kubernetes executor")]
+    NeedsImage { task: String, image: String },
     #[error("task `{task}` asks for {wanted} GPU(s) but this machine has {available} ({how}); lower `resources.gpus` in the suite or use --executor kube")]
     NotEnoughGpus {
         task: String,
@@ -70,23 +70,41 @@ pub fn plan(suite: &Suite, seeds: &[u64]) -> Result<Vec<PlannedRun>, PlanError> 
     let tasks = suite.tasks().map_err(|e| PlanError::Tasks(e.to_string()))?;
     let mut runs = Vec::new();
     for task in tasks {
-        if let TaskKind::Research(_) = task.kind {
-            return Err(PlanError::Research { task: task.id });
-        }
-        let gpus = suite.resources.as_ref().map_or(0, |r| r.gpus);
+        let suite_limit = suite.agent.time_limit.map(|d| d.as_duration().as_secs_f64());
+        let (time_limit_s, resources) = match &task.kind {
+            TaskKind::Research(r) => {
+                if let (None, Some(image)) = (&r.dir, &r.image) {
+                    return Err(PlanError::NeedsImage {
+                        task: task.id.clone(),
+                        image: image.clone(),
+                    });
+                }
+                (
+                    suite_limit.or(Some(r.time_limit.as_duration().as_secs_f64())),
+                    r.resources.as_ref().or(suite.resources.as_ref()),
+                )
+            }
+            TaskKind::Competition(_) => (suite_limit, suite.resources.as_ref()),
+        };
+        let gpus = resources.map_or(0, |r| r.gpus);
         for &seed in seeds {
+            let mut args = agent_args(&suite.agent, seed);
+            if let TaskKind::Research(_) = task.kind {
+                // The script is the solution: no submission file, and the task's own budget.
+                args.push("--no-submission".to_string());
+                if suite_limit.is_none() && let Some(limit) = time_limit_s {
+                    args.extend(["--time-limit".to_string(), limit.to_string()]);
+                }
+            }
             runs.push(PlannedRun {
                 key: RunKey {
                     task: task.id.clone(),
                     seed,
                 },
                 task: task.clone(),
-                agent_args: agent_args(&suite.agent, seed),
+                agent_args: args,
                 gpus,
-                time_limit_s: suite
-                    .agent
-                    .time_limit
-                    .map(|d| d.as_duration().as_secs_f64()),
+                time_limit_s,
             });
         }
     }

@@ -1,0 +1,147 @@
+//! Scoring a finished RE-Bench-style run on the controller's side: the agent's best
+//! script becomes `solution.py` in a copy of the task's public files, the task's score
+//! command rates it, and the score is normalised (starting solution 0, reference 1).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::Research;
+
+/// The name the best script takes in the scorer's work directory.
+pub const SOLUTION_FILE: &str = "solution.py";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// `grade.json` of an RE-Bench-style run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReScore {
+    pub task: String,
+    pub score: Option<f64>,
+    /// (score - starting) / (reference - starting): 0 is the starting solution, 1 the
+    /// reference; above 1 beats it.
+    pub normalized_score: Option<f64>,
+    pub starting_score: f64,
+    pub reference_score: f64,
+    pub lower_is_better: bool,
+    /// Why there is no score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+pub fn normalize(score: f64, starting: f64, reference: f64) -> Option<f64> {
+    let span = reference - starting;
+    (span != 0.0 && score.is_finite()).then(|| (score - starting) / span)
+}
+
+fn quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+/// The project's virtualenv first on PATH, as the agent's scripts see it.
+fn path_with_venv() -> String {
+    let venv = crate::agent::default_python();
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if let Some(bin) = venv.parent().filter(|b| b.join("activate").is_file()) {
+        path = format!("{}:{path}", bin.display());
+    }
+    path
+}
+
+/// Runs the score command on `best_solution` (absent: no score, with the reason).
+pub async fn score(task: &str, research: &Research, best_solution: Option<&Path>, work: &Path) -> ReScore {
+    let s = &research.scoring;
+    let mut record = ReScore {
+        task: task.to_string(),
+        score: None,
+        normalized_score: None,
+        starting_score: s.starting_score,
+        reference_score: s.reference_score,
+        lower_is_better: s.lower_is_better,
+        reason: None,
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+    };
+    match run_scorer(research, best_solution, work).await {
+        Ok(score) => {
+            record.score = Some(score);
+            record.normalized_score = normalize(score, s.starting_score, s.reference_score);
+        }
+        Err(reason) => record.reason = Some(reason),
+    }
+    record
+}
+
+async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Result<f64, String> {
+    let best = best.ok_or("the search produced no working solution")?;
+    let task_dir: PathBuf = research
+        .dir
+        .clone()
+        .ok_or("the task has no directory to run its score command from (image-based tasks are scored in their container)")?;
+    std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
+    if let Some(public) = &research.public_dir {
+        for entry in std::fs::read_dir(public).map_err(|e| format!("{}: {e}", public.display()))?.flatten() {
+            if entry.path().is_file() {
+                let _ = std::fs::copy(entry.path(), work.join(entry.file_name()));
+            }
+        }
+    }
+    std::fs::copy(best, work.join(SOLUTION_FILE)).map_err(|e| format!("copying the best solution: {e}"))?;
+    let command = research
+        .scoring
+        .score_command
+        .replace("{task_dir}", &quote(&task_dir))
+        .replace("{workdir}", &quote(work));
+    let timeout = research
+        .scoring
+        .score_timeout
+        .map_or(DEFAULT_TIMEOUT, |t| t.as_duration());
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .current_dir(work)
+        .env("PATH", path_with_venv())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(timeout, child)
+        .await
+        .map_err(|_| format!("the score command ran past {}", humantime::format_duration(timeout)))?
+        .map_err(|e| format!("cannot run the score command: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let entry = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok().filter(|v| v.get("score").is_some()));
+    let tail = |b: &[u8]| {
+        let t = String::from_utf8_lossy(b);
+        t.chars().rev().take(400).collect::<Vec<_>>().into_iter().rev().collect::<String>()
+    };
+    match entry {
+        Some(v) => match v["score"].as_f64().filter(|s| s.is_finite()) {
+            Some(score) => Ok(score),
+            None => Err(format!("no score: {}", v.get("message").or(v.get("reason")).map(|m| m.to_string()).unwrap_or_else(|| "the scorer gave none".to_string()))),
+        },
+        None => Err(format!(
+            "the score command printed no score line (exit {}): {}",
+            out.status,
+            tail(&out.stderr)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_puts_start_at_0_and_reference_at_1() {
+        assert_eq!(normalize(6.8, 6.8, 3.38), Some(0.0));
+        assert_eq!(normalize(3.38, 6.8, 3.38), Some(1.0));
+        assert!(normalize(1.67, 6.8, 3.38).unwrap() > 1.0);
+        assert_eq!(normalize(1.0, 2.0, 2.0), None);
+    }
+}
