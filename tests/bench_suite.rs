@@ -135,7 +135,7 @@ fn resolved_suite_round_trips_through_yaml() {
 fn snapshot_unknown_field() {
     assert_eq!(
         error("benchmark: demo\nsplit: all\nagent:\n  steps: 3\n  stepz: 4\n"),
-        "suites/bad.yaml:5:3: unknown field `stepz` in `agent`; expected one of: steps, time_limit, exec_timeout, model, feedback_model, num_drafts, debug_prob, max_debug_depth, max_usd"
+        "suites/bad.yaml:5:3: unknown field `stepz` in `agent`; expected one of: steps, time_limit, exec_timeout, model, feedback_model, num_drafts, debug_prob, max_debug_depth, max_usd, max_tokens"
     );
     assert_eq!(
         error("benchmark: demo\nsplit: all\nseed: 3\n"),

@@ -34,13 +34,20 @@ pub struct AgentSettings {
     /// Stop when the LLM spend of one search reaches this many US dollars.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_usd: Option<f64>,
+    /// Cap on the tokens of one answer (small local models ramble without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
 }
 
 impl AgentSettings {
     /// What is wrong with these values, as (field relative to `agent`, message).
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
-        for (field, value) in [("steps", self.steps), ("num_drafts", self.num_drafts)] {
+        for (field, value) in [
+            ("steps", self.steps),
+            ("num_drafts", self.num_drafts),
+            ("max_tokens", self.max_tokens),
+        ] {
             if value == Some(0) {
                 problems.push((field, "must be at least 1".to_owned()));
             }

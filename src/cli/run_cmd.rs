@@ -66,6 +66,22 @@ pub struct RunArgs {
     #[arg(long)]
     concurrency: Option<usize>,
 
+    /// Model that writes code, for every run; overrides the suite's `agent.model`.
+    #[arg(long)]
+    model: Option<String>,
+
+    /// Model that reviews, for every run; overrides the suite's `agent.feedback_model`.
+    #[arg(long)]
+    feedback_model: Option<String>,
+
+    /// Nodes per search; overrides the suite's `agent.steps`.
+    #[arg(long)]
+    steps: Option<u32>,
+
+    /// Cap on the tokens of one LLM answer; overrides the suite's `agent.max_tokens`.
+    #[arg(long)]
+    max_tokens: Option<u32>,
+
     /// Failed attempts per run before it counts as failed.
     #[arg(long, default_value_t = 3)]
     max_attempts: u32,
@@ -114,6 +130,18 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     let mut suite = Suite::load(&args.suite, &benchmarks).map_err(Failure::usage)?;
     if let Some(seeds) = &args.seeds {
         suite.seeds = parse_seeds(seeds).map_err(Failure::usage)?;
+    }
+    if args.model.is_some() {
+        suite.agent.model = args.model.clone();
+    }
+    if args.feedback_model.is_some() {
+        suite.agent.feedback_model = args.feedback_model.clone();
+    }
+    if args.steps.is_some() {
+        suite.agent.steps = args.steps;
+    }
+    if args.max_tokens.is_some() {
+        suite.agent.max_tokens = args.max_tokens;
     }
     if args.executor.as_deref() == Some("kube") || matches!(suite.executor, ExecutorSettings::Kube(_)) && args.executor.as_deref() != Some("local") {
         return Err(Failure::usage(anyhow!(

@@ -62,6 +62,7 @@ pub fn agent_args(settings: &AgentSettings, seed: u64) -> Vec<String> {
         settings.max_debug_depth.map(|v| v.to_string()),
     );
     flag("max-usd", settings.max_usd.map(|v| v.to_string()));
+    flag("max-tokens", settings.max_tokens.map(|v| v.to_string()));
     args
 }
 
