@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite, with every service it needs: builds the crate, installs and starts
-# the local LLM server (scripts/llm-server.sh), runs every Rust test with cargo-nextest
-# (black-box tests start their scripted LLM servers on 127.0.0.1 themselves), then the
-# real-model smoke run. Stops what it started. `.ci/run` runs exactly this.
+# The whole test suite, with every service it needs: installs and starts the local LLM
+# server (scripts/llm-server.sh), installs moto (S3 tests start private servers from it)
+# and headless Chromium (report tests), runs every Rust test with cargo-nextest (black-box
+# tests start their scripted LLM servers and fake Kubernetes API on 127.0.0.1 themselves),
+# validates every Kubernetes object with kubernetes-validate, then the real-model smoke
+# run. Stops what it started. `.ci/run` runs exactly this.
 #
 # Usage: scripts/test.sh [--no-real-model]
 #   --no-real-model   skip the local model (its first install compiles llama.cpp, ~7 min)
@@ -32,6 +34,13 @@ if [ "$real_model" = 1 ]; then
   scripts/llm-server.sh start
 fi
 
+step "test services: project venv, S3-compatible server (moto), headless Chromium"
+# The venv runs generated scripts and RE scorers (numpy); the S3 tests start private moto
+# servers from their venv; the report tests open HTML in Chromium.
+scripts/setup-python.sh --quiet
+scripts/s3-server.sh install
+scripts/chromium.sh install
+
 step "build"
 cargo build --all-targets --locked
 
@@ -42,6 +51,9 @@ else
   echo "cargo-nextest is not installed; falling back to cargo test" >&2
   cargo test --locked --no-fail-fast
 fi
+
+step "Kubernetes objects: manifests/ and rendered Jobs, kubernetes-validate --strict"
+scripts/validate-manifests.sh target/rendered-jobs
 
 step "formatting"
 cargo fmt --check

@@ -13,4 +13,5 @@ pub mod cli;
 pub mod fleet;
 pub mod grade;
 pub mod llm;
+pub mod report;
 pub mod store;

@@ -160,3 +160,33 @@ async fn a_task_needing_more_gpus_than_exist_fails_at_plan_time() {
     assert!(r.stderr.contains("asks for 2 GPU(s) but this machine has 1"), "{}", r.stderr);
     assert!(llm.bodies().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_re_style_task_is_searched_without_a_submission_file_and_scored() {
+    // The scripted model answers with the reference solution plus a timing printout.
+    let reference = std::fs::read_to_string(repo().join("benchmarks/demo/re-optimize-sum/reference_solution.py")).unwrap();
+    let code = format!(
+        "{reference}\n\nif __name__ == '__main__':\n    import time\n    x = np.random.default_rng(0).integers(-1000, 1001, size=100_000, dtype=np.int32)\n    t0 = time.perf_counter()\n    conditional_prefix_sum(x)\n    print(f'METRIC={{(time.perf_counter() - t0) * 1000:.3f}}')\n"
+    );
+    let llm = ScriptedLlm::start(Arc::new(move |_: &Value| Reply::code("Vectorise with numpy.", &code))).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let suite = suite(tmp.path(), &["re-optimize-sum"], 1, 2);
+    let r = run(fleet(&llm, &suite, &store, "re")).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ns = nodes(&store.join("runs/re/tasks/re-optimize-sum/seed-0/agent"));
+    assert_eq!(ns.len(), 2);
+    assert!(ns.iter().all(|n| n["is_buggy"] == false), "{ns:?}");
+    let score = read_json(&store.join("runs/re/tasks/re-optimize-sum/seed-0/grade.json"));
+    assert_eq!(score["task"], "re-optimize-sum");
+    assert!(score["reason"].is_null(), "{score}");
+    let raw = score["score"].as_f64().unwrap();
+    let normalized = score["normalized_score"].as_f64().unwrap();
+    let (start, reference) = (6.80, 3.38);
+    assert!((normalized - (raw - start) / (reference - start)).abs() < 1e-9);
+    // The reference solution is far faster than the pure-Python start.
+    assert!(normalized > 0.5, "{score}");
+    // RE scores are not MLE-bench competition reports.
+    let report = read_json(&store.join("runs/re/grading_report.json"));
+    assert!(report["competition_reports"].as_array().unwrap().is_empty());
+}

@@ -1,14 +1,21 @@
 //! `aide-fleet agent`: one AIDE search on one task.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use clap::Args;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::progress::Display;
-use crate::agent::{Agent, AgentConfig, AgentError, RunDir, StopReason};
+use crate::agent::{Agent, AgentConfig, AgentError, Event, RUN_FILE, RunDir, StopReason};
 use crate::llm::{Llm, LlmError, PromptRole, ProviderKind};
+use crate::store::{
+    ChecksumMode, Mirror, Store, StoreError, StoreOptions, download_prefix, validate_prefix,
+};
+
+/// How long the final upload keeps retrying by default while the store is unavailable.
+const DEFAULT_STORE_WAIT_S: f64 = 600.0;
 
 const AFTER_HELP: &str = "\
 Settings come from AIDE's defaults, then --config FILE (YAML, the same names as in
@@ -32,6 +39,18 @@ Output (in --out):
   progress.json                step, best metric, spend; why the search stopped
   workspace/                   input/ (the task's files), working/, submission/
 
+The store (--store URL: a directory, or s3://bucket/prefix): --out is mirrored to it,
+under --store-prefix, as the search goes. After each node its submission, then its
+record, are uploaded in the background; at the end every artifact, progress.json last
+(workspace/ and temporary files stay local). While the store is unavailable, uploads
+are retried with backoff and nothing is lost; at the end the command waits up to
+--store-wait for everything to be uploaded, and exits 1 if it could not (the local
+copy in --out is complete). With --resume (or --resume-if-exists) files missing from
+--out are first downloaded from the store, so a restarted machine with an empty disk
+continues the search. S3 credentials come from the standard AWS chain (environment,
+AWS_PROFILE, web identity/IRSA, instance metadata); the region from AWS_REGION or the
+profile, else us-east-1; --s3-endpoint for S3-compatible servers (MinIO, moto, ...).
+
 Examples:
   # A 20-step search with a local OpenAI-compatible server
   OPENAI_BASE_URL=http://127.0.0.1:8089/v1 aide-fleet agent \\
@@ -43,6 +62,9 @@ Examples:
       --exec-timeout 9h --model gpt-4o-2024-08-06 --feedback-model gpt-4o-2024-08-06 --max-usd 50
   # Continue after a crash or kill, losing at most the node that was running
   aide-fleet agent --out runs/st --resume
+  # Checkpoint every node to S3; on a fresh machine, continue from the bucket
+  aide-fleet agent --task-dir T --out /tmp/st --store s3://bucket/runs/st
+  aide-fleet agent --out /tmp/st --resume --store s3://bucket/runs/st
 ";
 
 /// Run one AIDE search: draft, debug and improve Python solution scripts for a task.
@@ -61,6 +83,11 @@ pub struct AgentArgs {
     /// Continue the search in --out from its last completed node.
     #[arg(long, requires = "out")]
     resume: bool,
+
+    /// Continue the search in --out (after downloading it from --store) if there is
+    /// one, else start one with --task-dir: for a command that a restarted machine reruns.
+    #[arg(long, requires = "out", conflicts_with = "resume")]
+    resume_if_exists: bool,
 
     /// YAML file with agent settings (see --print-config for every name). Not with
     /// --resume: a resumed search keeps its saved settings, which flags may override.
@@ -161,9 +188,43 @@ pub struct AgentArgs {
     #[arg(long)]
     higher_is_better: bool,
 
+    /// The task is judged without a submission file (RE-Bench: the script is the
+    /// solution): a missing ./submission/submission.csv does not make a node buggy.
+    #[arg(long)]
+    no_submission: bool,
+
+    /// Cap on the tokens of one LLM answer (small local models ramble without one).
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u32>,
+
     /// No progress bar, plain log lines even on a terminal.
     #[arg(long)]
     no_progress: bool,
+
+    /// Mirror --out to this store as the search goes: a directory, file:///abs/path or
+    /// s3://bucket/prefix (see below).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+
+    /// Key prefix of this search in --store, e.g. runs/r1/tasks/t/seed-0/agent
+    /// [default: the store's root].
+    #[arg(long, value_name = "KEY", requires = "store")]
+    store_prefix: Option<String>,
+
+    /// S3-compatible endpoint for an s3:// store, e.g. http://127.0.0.1:5055 (addressed
+    /// path-style).
+    #[arg(long, value_name = "URL", requires = "store")]
+    s3_endpoint: Option<String>,
+
+    /// When the S3 client sends checksums: when-supported (the SDK's default) or
+    /// when-required (for S3-compatible stores that reject aws-chunked uploads).
+    #[arg(long, value_name = "MODE", requires = "store")]
+    s3_checksum: Option<ChecksumMode>,
+
+    /// How long the final upload keeps retrying while the store is unavailable
+    /// [default: 10m].
+    #[arg(long, value_name = "DURATION", requires = "store", value_parser = parse_seconds)]
+    store_wait: Option<f64>,
 }
 
 /// Accepts plain seconds ("90", "1.5") or a duration ("90s", "30m", "24h", "1h 30m").
@@ -229,6 +290,12 @@ impl AgentArgs {
         if self.higher_is_better {
             cfg.review.lower_is_better = Some(false);
         }
+        if self.no_submission {
+            cfg.task.require_submission = false;
+        }
+        if self.max_tokens.is_some() {
+            cfg.llm.max_tokens = self.max_tokens;
+        }
         match self.provider.as_deref() {
             Some("openai") => cfg.llm.provider = ProviderKind::OpenAi,
             Some("anthropic") => cfg.llm.provider = ProviderKind::Anthropic,
@@ -265,7 +332,18 @@ fn task_name(task_dir: Option<&Path>) -> String {
 
 pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     let out = args.out_dir();
-    let mut cfg = if args.resume {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // The store comes first: a resumed search may exist only there.
+    let store = match &args.store {
+        Some(url) => Some(runtime.block_on(open_store(&args, url, &out))?),
+        None => None,
+    };
+    let resume = args.resume || (args.resume_if_exists && out.join(RUN_FILE).is_file());
+    let mut cfg = if resume {
         RunDir::create(&out)
             .and_then(|r| r.read_meta())
             .with_context(|| format!("cannot resume from {}", out.display()))
@@ -288,16 +366,36 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     let display = Display::new(cfg.search.steps as u64, !args.no_progress);
     display.init_logging();
     let llm = Llm::from_env(&cfg.llm).map_err(|e| Failure::new(exit::LLM, e))?;
-    let observer = Box::new(display.agent_observer(cfg.search.steps));
-    let agent = if args.resume {
+    let store_label = store.as_ref().map(|(store, prefix)| match prefix.as_str() {
+        "" => store.url(),
+        p => format!("{}/{p}", store.url()),
+    });
+    // Started before the agent, whose observer asks it for a pass after every node.
+    let mirror = store.map(|(store, prefix)| {
+        let _runtime = runtime.enter();
+        Mirror::start(store, out.clone(), prefix)
+    });
+    let mut show = display.agent_observer(cfg.search.steps);
+    let mirror_ref = mirror.as_ref();
+    let observer = Box::new(move |event: &Event<'_>| {
+        show(event);
+        if let (Event::NodeDone { .. }, Some(m)) = (event, mirror_ref) {
+            m.sync();
+        }
+    });
+    let agent = if resume {
         Agent::resume(cfg.clone(), &out, llm, observer)
     } else {
         let task_dir = args.task_dir.as_deref().unwrap_or(Path::new("."));
         Agent::start(cfg.clone(), task_dir, &out, llm, observer)
     };
     let mut agent = agent.map_err(agent_failure)?;
+    if let Some(m) = &mirror {
+        // run.json at once: the store is resumable from the first node on.
+        m.sync();
+    }
     display.set_position(agent.journal().len() as u64);
-    if args.resume {
+    if resume {
         display.println(&format!(
             "resuming {} at step {}/{}",
             out.display(),
@@ -306,30 +404,132 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
         ));
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let outcome = runtime.block_on(async { agent.run(shutdown_signal()).await });
     display.finish();
-    let outcome = outcome.map_err(agent_failure)?;
-
-    let best = match (outcome.best_step, outcome.best_metric) {
-        (Some(step), Some(metric)) => format!("best node {step} with metric {metric}"),
-        _ => "no working solution".to_string(),
+    // The agent borrows the mirror through its observer.
+    drop(agent);
+    let result = match outcome {
+        Ok(outcome) => {
+            let best = match (outcome.best_step, outcome.best_metric) {
+                (Some(step), Some(metric)) => format!("best node {step} with metric {metric}"),
+                _ => "no working solution".to_string(),
+            };
+            eprintln!(
+                "search stopped ({}) after {} nodes: {best}\nresults: {}\n  tree view: {}",
+                outcome.stop.as_str(),
+                outcome.nodes,
+                out.display(),
+                out.join("tree.html").display()
+            );
+            Ok(match outcome.stop {
+                StopReason::Interrupted => exit::INTERRUPTED,
+                _ => exit::OK,
+            })
+        }
+        Err(e) => Err(agent_failure(e)),
     };
-    eprintln!(
-        "search stopped ({}) after {} nodes: {best}\nresults: {}\n  tree view: {}",
-        outcome.stop.as_str(),
-        outcome.nodes,
-        out.display(),
-        out.join("tree.html").display()
-    );
-    Ok(match outcome.stop {
-        StopReason::Interrupted => exit::INTERRUPTED,
-        _ => exit::OK,
-    })
+    let Some(mirror) = mirror else {
+        return result;
+    };
+    let wait = Duration::from_secs_f64(args.store_wait.unwrap_or(DEFAULT_STORE_WAIT_S));
+    let store_label = store_label.unwrap_or_default();
+    // None: a second SIGINT/SIGTERM abandoned the wait.
+    let uploaded = runtime.block_on(async {
+        tokio::select! {
+            r = mirror.finish(wait) => Some(r),
+            () = shutdown_signal() => None,
+        }
+    });
+    match (result, uploaded) {
+        (result, Some(Ok(report))) => {
+            eprintln!(
+                "store: {store_label} is up to date ({} uploads)",
+                report.uploads
+            );
+            result
+        }
+        (result, None) => {
+            eprintln!(
+                "interrupted: the final upload to {store_label} was abandoned; {} holds everything, and --resume continues from it",
+                out.display()
+            );
+            result.map(|_| exit::INTERRUPTED)
+        }
+        (Ok(_), Some(Err(e))) => Err(Failure::new(
+            exit::INTERNAL,
+            anyhow::Error::from(e).context(format!(
+                "the final upload to the store did not complete; {} holds everything, and --resume continues from it",
+                out.display()
+            )),
+        )),
+        // The agent's own failure is the one to act on; the store's is reported after it.
+        (Err(failure), Some(Err(e))) => {
+            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: the final upload to the store did not complete either: {e}");
+            Ok(failure.code)
+        }
+    }
+}
+
+/// Opens --store and checks --store-prefix; when resuming, downloads what --out lacks;
+/// when starting, refuses a prefix that already holds a search.
+async fn open_store(args: &AgentArgs, url: &str, out: &Path) -> Result<(Store, String), Failure> {
+    let prefix = args.store_prefix.clone().unwrap_or_default();
+    validate_prefix(&prefix)
+        .context("--store-prefix")
+        .map_err(Failure::usage)?;
+    let opts = StoreOptions {
+        s3_endpoint: args.s3_endpoint.clone(),
+        checksum: args.s3_checksum.unwrap_or_default(),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(url, &opts).await.map_err(store_failure)?;
+    let prefix = prefix.trim_end_matches('/').to_string();
+    if let Some(root) = store.local_root() {
+        let same = |a: &Path, b: &Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+        if same(&root.join(&prefix), out) {
+            return Err(Failure::usage(anyhow!(
+                "--out {} is the store's own directory for this search; drop --store, or choose another --out",
+                out.display()
+            )));
+        }
+    }
+    if args.resume || args.resume_if_exists {
+        let n = download_prefix(&store, &prefix, out)
+            .await
+            .map_err(store_failure)?;
+        if n > 0 {
+            eprintln!(
+                "downloaded {n} files of the search from {} into {}",
+                store.url(),
+                out.display()
+            );
+        }
+    } else if !args.print_config {
+        let run_file = if prefix.is_empty() {
+            RUN_FILE.to_string()
+        } else {
+            format!("{prefix}/{RUN_FILE}")
+        };
+        if store.get(&run_file).await.map_err(store_failure)?.is_some() {
+            return Err(Failure::usage(anyhow!(
+                "{}/{run_file} already holds a search: pass --resume to continue it, or choose another --store-prefix",
+                store.url()
+            )));
+        }
+    }
+    Ok((store, prefix))
+}
+
+fn store_failure(e: StoreError) -> Failure {
+    let code = match &e {
+        StoreError::InvalidUrl { .. }
+        | StoreError::InvalidKey { .. }
+        | StoreError::NoSuchBucket { .. }
+        | StoreError::AccessDenied { .. } => exit::USAGE,
+        _ => exit::INTERNAL,
+    };
+    Failure::new(code, anyhow::Error::from(e).context("--store"))
 }
 
 fn agent_failure(e: AgentError) -> Failure {

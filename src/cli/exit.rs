@@ -10,6 +10,8 @@ pub const INTERNAL: u8 = 1;
 pub const USAGE: u8 = 2;
 /// `run`: some runs failed after every retry (the others finished; see `status`).
 pub const RUNS_FAILED: u8 = 5;
+/// `report --baseline`: a significant regression against the baseline run.
+pub const REGRESSION: u8 = 3;
 /// The LLM provider failed: refused the request (401/403/404) or stayed unavailable
 /// through every retry.
 pub const LLM: u8 = 4;
@@ -58,6 +60,7 @@ Exit codes:
   0    success (a search that reached its step, time or USD budget counts)
   1    internal error
   2    bad input: flags, config file, task directory, manifest
+  3    report: a significant regression against --baseline
   4    the LLM provider failed (401/403/404, or unavailable through every retry)
   5    run: some runs failed after every retry (aide-fleet status shows why)
   130  interrupted by SIGINT/SIGTERM; artifacts are written, --resume continues";

@@ -7,6 +7,7 @@ mod fleet_display;
 mod grade_cmd;
 mod progress;
 mod rank_cmd;
+mod report_cmd;
 mod run_cmd;
 mod status_cmd;
 
@@ -31,6 +32,7 @@ enum Command {
     Agent(Box<agent_cmd::AgentArgs>),
     Grade(grade_cmd::GradeArgs),
     Rank(rank_cmd::RankArgs),
+    Report(Box<report_cmd::ReportArgs>),
     Run(Box<run_cmd::RunArgs>),
     Status(status_cmd::StatusArgs),
 }
@@ -41,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Agent(args) => agent_cmd::run(*args),
         Command::Grade(args) => grade_cmd::run(args),
         Command::Rank(args) => rank_cmd::run(args),
+        Command::Report(args) => report_cmd::run(*args),
         Command::Run(args) => run_cmd::run(*args),
         Command::Status(args) => status_cmd::run(args),
     };

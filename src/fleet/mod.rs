@@ -5,6 +5,7 @@ mod controller;
 mod executor;
 mod gpus;
 mod grading;
+pub mod kube;
 mod local;
 mod plan;
 mod scoring;

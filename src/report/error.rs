@@ -20,4 +20,18 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Aggregate(#[from] AggregateError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("no run `{run_id}` in {store} (neither run.yaml nor any task under it)")]
+    NoSuchRun { run_id: String, store: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{key}: not a report pointer: {message}", key = crate::store::layout::LATEST_REPORT_KEY)]
+    BadPointer { message: String },
+    #[error("aggregation failed: {0}")]
+    Polars(#[from] polars::error::PolarsError),
 }

@@ -145,18 +145,30 @@ enum Group {
 
 fn group_of(rel: &str) -> Group {
     if rel == LAST_FILE {
-        return Group::Last;
-    }
-    let is_record = rel
-        .strip_prefix(RECORDS_DIR)
-        .and_then(|r| r.strip_prefix('/'))
-        .and_then(|r| r.strip_suffix(".json"))
-        .is_some_and(|step| !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()));
-    if is_record {
+        Group::Last
+    } else if record_step(rel).is_some() {
         Group::Record
     } else {
         Group::Other
     }
+}
+
+/// The step of a node record `nodes/NNNNN.json`.
+fn record_step(rel: &str) -> Option<u64> {
+    let step = rel
+        .strip_prefix(RECORDS_DIR)?
+        .strip_prefix('/')?
+        .strip_suffix(".json")?;
+    if step.is_empty() || !step.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    step.parse().ok()
+}
+
+/// The order of uploads within a pass: by group, records by step (numerically: past
+/// 99999 the names no longer sort), the rest by name.
+fn upload_order(rel: &str) -> (Group, Option<u64>, &str) {
+    (group_of(rel), record_step(rel), rel)
 }
 
 /// Files that are never mirrored (nor downloaded back).
@@ -259,7 +271,7 @@ impl Worker {
 
     /// The error for files still pending at the deadline (Ok when, after all, none is).
     async fn incomplete(&self, waited: Duration) -> Result<MirrorReport, StoreError> {
-        let pending: Vec<String> = match scan(self.root.clone()).await {
+        let mut pending: Vec<String> = match scan(self.root.clone()).await {
             Ok(files) => files
                 .into_iter()
                 .filter(|f| self.uploaded.get(&f.rel) != Some(&f.signature))
@@ -267,6 +279,7 @@ impl Worker {
                 .collect(),
             Err(e) => vec![format!("(cannot list {}: {e})", self.root.display())],
         };
+        pending.sort_by(|a, b| upload_order(a).cmp(&upload_order(b)));
         if pending.is_empty() {
             return Ok(self.report.clone());
         }
@@ -284,7 +297,7 @@ impl Worker {
             last_error: self
                 .last_error
                 .clone()
-                .unwrap_or_else(|| "none (the deadline passed during an upload)".to_string()),
+                .unwrap_or_else(|| "none: the store had not answered by the deadline".to_string()),
         })
     }
 
@@ -296,7 +309,7 @@ impl Worker {
             .into_iter()
             .filter(|f| self.uploaded.get(&f.rel) != Some(&f.signature))
             .collect();
-        changed.sort_by(|a, b| (group_of(&a.rel), &a.rel).cmp(&(group_of(&b.rel), &b.rel)));
+        changed.sort_by(|a, b| upload_order(&a.rel).cmp(&upload_order(&b.rel)));
         let mut files = changed.into_iter().peekable();
         for group in [Group::Other, Group::Record, Group::Last] {
             let mut batch = Vec::new();
@@ -488,6 +501,9 @@ mod tests {
         assert_eq!(group_of("journal.json"), Group::Other);
         assert_eq!(group_of("progress.json"), Group::Last);
         assert_eq!(group_of("best_submission/progress.json"), Group::Other);
+        assert!(upload_order("nodes/99999.json") < upload_order("nodes/100000.json"));
+        assert!(upload_order("nodes/100000.json") < upload_order("progress.json"));
+        assert!(upload_order("zzz.csv") < upload_order("nodes/00000.json"));
     }
 
     #[test]

@@ -149,7 +149,7 @@ async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) {
     {
         tracing::warn!(
             "store: could not abort the multipart upload of s3://{bucket}/{key} ({}); its parts stay until a lifecycle rule removes them",
-            aws_sdk_s3::error::DisplayErrorContext(&e)
+            super::s3_error::chain(&e)
         );
     }
 }

@@ -40,6 +40,9 @@ pub struct StoreOptions {
     /// Size of each part; raised to [`MIN_PART_SIZE`] when smaller, and as needed to stay
     /// within S3's 10,000 parts.
     pub part_size: u64,
+    /// Attempts per S3 request, the first included, in the SDK's standard retry mode
+    /// (exponential backoff with jitter on throttling, 5xx, timeouts, connection errors).
+    pub max_attempts: u32,
 }
 
 impl Default for StoreOptions {
@@ -49,6 +52,7 @@ impl Default for StoreOptions {
             checksum: ChecksumMode::default(),
             multipart_threshold: 16 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
+            max_attempts: 5,
         }
     }
 }

@@ -22,9 +22,6 @@ use super::multipart;
 use super::options::{ChecksumMode, MIN_PART_SIZE, StoreOptions};
 use super::s3_error::{Target, classify};
 
-/// Attempts per request, the first included (the SDK's standard retry mode: exponential
-/// backoff with jitter, on throttling, 5xx, timeouts and connection errors).
-const MAX_ATTEMPTS: u32 = 5;
 /// A server that accepts the connection but never answers (a paused or wedged endpoint)
 /// fails the attempt after this long instead of hanging; the upload is then retried.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
@@ -87,7 +84,7 @@ impl S3Store {
         let region = RegionProviderChain::default_provider().or_else(Region::new(DEFAULT_REGION));
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region)
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)

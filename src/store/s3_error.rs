@@ -1,7 +1,7 @@
 //! Turns the SDK's errors into [`StoreError`]s that say what went wrong with which
 //! bucket or key: no such bucket, access denied, endpoint unreachable, or the rest.
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use super::error::StoreError;
 
@@ -31,7 +31,7 @@ pub(crate) fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let detail = DisplayErrorContext(&err).to_string();
+    let detail = chain(&err);
     let location = target.location();
     match &err {
         SdkError::TimeoutError(_) => StoreError::Unreachable {
@@ -74,4 +74,19 @@ where
             detail,
         },
     }
+}
+
+/// An error and its sources, "outer: inner: root", without the repetitions that the
+/// SDK's layers add.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }

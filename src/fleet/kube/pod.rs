@@ -323,5 +323,6 @@ fn non_empty<C>(items: C) -> Option<C>
 where
     for<'a> &'a C: IntoIterator,
 {
-    (&items).into_iter().next().is_some().then_some(items)
+    let empty = (&items).into_iter().next().is_none();
+    (!empty).then_some(items)
 }

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use super::observed::{JobOutcome, JobView, PodView, explain, failure};
 use crate::fleet::{ExecEvent, ExitStatus, RunKey};
 
+/// How long a failed Job's report waits for its pod's end to explain it.
+const FAILURE_SETTLE: Duration = Duration::from_secs(3);
+
 /// What the watch loop must do after an observation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
@@ -38,6 +41,8 @@ struct JobState {
     /// Since when its pods are stuck, and whether that was logged.
     stuck_since: Option<Instant>,
     warned: bool,
+    /// When the Job was seen failed before its pods said why.
+    failed_since: Option<Instant>,
 }
 
 struct PodState {
@@ -47,37 +52,33 @@ struct PodState {
 }
 
 pub struct Tracker {
-    run_id: String,
     image_pull_timeout: Duration,
     unschedulable_after: Duration,
     jobs: HashMap<String, JobState>,
+    /// Job names by run, for launches (which look for a live Job of their run).
+    by_key: HashMap<RunKey, Vec<String>>,
     /// Pods by Job name; may arrive before their Job.
     pods: HashMap<String, BTreeMap<String, PodState>>,
     arrivals: u64,
     job_relist: Option<HashSet<String>>,
-    pod_relist: Option<HashSet<String>>,
 }
 
 impl Tracker {
-    pub fn new(run_id: &str, image_pull_timeout: Duration, unschedulable_after: Duration) -> Self {
+    pub fn new(image_pull_timeout: Duration, unschedulable_after: Duration) -> Self {
         Self {
-            run_id: run_id.to_owned(),
             image_pull_timeout,
             unschedulable_after,
             jobs: HashMap::new(),
+            by_key: HashMap::new(),
             pods: HashMap::new(),
             arrivals: 0,
             job_relist: None,
-            pod_relist: None,
         }
-    }
-
-    pub fn run_id(&self) -> &str {
-        &self.run_id
     }
 
     /// The controller wants to hear about this Job; what it missed is told at once.
     pub fn track(&mut self, name: &str, key: &RunKey, attempt: u32, now: Instant) -> Vec<Output> {
+        self.index(name, key);
         let state = self.jobs.entry(name.to_owned()).or_insert_with(|| JobState {
             view: None,
             key: key.clone(),
@@ -86,6 +87,7 @@ impl Tracker {
             told: Told::Nothing,
             stuck_since: None,
             warned: false,
+            failed_since: None,
         });
         state.tracked = true;
         self.reconcile(name, now)
@@ -94,17 +96,43 @@ impl Tracker {
     /// Forgets a Job whose creation failed, unless the watch has seen it since.
     pub fn untrack(&mut self, name: &str) {
         if self.jobs.get(name).is_some_and(|j| j.view.is_none()) {
-            self.jobs.remove(name);
+            self.forget(name);
         }
+    }
+
+    fn index(&mut self, name: &str, key: &RunKey) {
+        let names = self.by_key.entry(key.clone()).or_default();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+
+    fn forget(&mut self, name: &str) -> Option<JobState> {
+        let state = self.jobs.remove(name)?;
+        if let Some(names) = self.by_key.get_mut(&state.key) {
+            names.retain(|n| n != name);
+            if names.is_empty() {
+                self.by_key.remove(&state.key);
+            }
+        }
+        Some(state)
+    }
+
+    /// The Jobs of a run, with their states.
+    fn of_key<'a>(&'a self, key: &RunKey) -> impl Iterator<Item = (&'a String, &'a JobState)> {
+        self.by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| self.jobs.get_key_value(name))
     }
 
     /// A Job of `key` that is still running or waiting, whatever its attempt: launching
     /// another would run the same search twice.
     pub fn live_job(&self, key: &RunKey) -> Option<(String, u32)> {
-        self.jobs
-            .iter()
+        self.of_key(key)
             .filter_map(|(name, j)| Some((name, j.view.as_ref()?)))
-            .filter(|(_, v)| &v.key == key && !v.finished() && !v.deleting)
+            .filter(|(_, v)| !v.finished() && !v.deleting)
             .max_by_key(|(_, v)| v.attempt)
             .map(|(name, v)| (name.clone(), v.attempt))
     }
@@ -114,6 +142,7 @@ impl Tracker {
         if let Some(seen) = &mut self.job_relist {
             seen.insert(name.clone());
         }
+        self.index(&name, &view.key);
         let state = self.jobs.entry(name.clone()).or_insert_with(|| JobState {
             view: None,
             key: view.key.clone(),
@@ -122,6 +151,7 @@ impl Tracker {
             told: Told::Nothing,
             stuck_since: None,
             warned: false,
+            failed_since: None,
         });
         state.view = Some(view);
         self.reconcile(&name, now)
@@ -129,7 +159,7 @@ impl Tracker {
 
     pub fn job_deleted(&mut self, name: &str) -> Vec<Output> {
         let mut out = Vec::new();
-        if let Some(state) = self.jobs.remove(name)
+        if let Some(state) = self.forget(name)
             && state.tracked
             && state.told != Told::Exited
         {
@@ -140,9 +170,6 @@ impl Tracker {
     }
 
     pub fn pod_applied(&mut self, view: PodView, now: Instant) -> Vec<Output> {
-        if let Some(seen) = &mut self.pod_relist {
-            seen.insert(view.name.clone());
-        }
         let job = view.job.clone();
         let pods = self.pods.entry(job.clone()).or_default();
         match pods.get_mut(&view.name) {
@@ -185,22 +212,15 @@ impl Tracker {
         gone.iter().flat_map(|name| self.job_deleted(name)).collect()
     }
 
-    pub fn pods_relisting(&mut self) {
-        self.pod_relist = Some(HashSet::new());
-    }
-
-    /// Pods are kept for their Job's sake; a relist only ends the listing.
-    pub fn pods_relisted(&mut self) {
-        self.pod_relist = None;
-    }
-
     /// Time-based decisions: image pulls that do not recover end their attempt; pods that
     /// cannot be scheduled are logged once.
     pub fn tick(&mut self, now: Instant) -> Vec<Output> {
+        // Only Jobs with a clock running: stuck pods, or a failure waiting for its reason.
         let names: Vec<String> = self
             .jobs
             .iter()
             .filter(|(_, j)| j.tracked && j.told != Told::Exited)
+            .filter(|(_, j)| j.stuck_since.is_some() || j.failed_since.is_some())
             .map(|(n, _)| n.clone())
             .collect();
         names
@@ -234,9 +254,8 @@ impl Tracker {
     /// The newest pod of a Job (for its logs).
     pub fn latest_pod_of(&self, key: &RunKey) -> Option<String> {
         let (name, _) = self
-            .jobs
-            .iter()
-            .filter(|(_, j)| j.tracked && &j.key == key)
+            .of_key(key)
+            .filter(|(_, j)| j.tracked)
             .max_by_key(|(_, j)| j.attempt)?;
         self.latest_pod(name).map(|p| p.name.clone())
     }
@@ -268,6 +287,7 @@ impl Tracker {
         };
         let key = view.key.clone();
         let mut told = job.told;
+        let mut failed_since = job.failed_since;
         let started = ExecEvent::Started {
             key: key.clone(),
             executor_id: executor_id(name),
@@ -308,10 +328,23 @@ impl Tracker {
                 told = Told::Exited;
             }
             JobOutcome::Failed { reason, message } => {
+                // The Job and Pod watches are separate streams: the Job may be seen failed
+                // before its pod's end, which says why. Wait for it, a little.
                 let pods = self.pods_in_order(name);
-                let (reason, fatal) = failure(reason, message, &pods);
-                out.push(exited(&key, ExitStatus::Failed { reason, fatal }));
-                told = Told::Exited;
+                let explained = pods.last().is_some_and(|p| {
+                    p.ended.is_some() || p.disruption.is_some() || p.stuck().is_some()
+                });
+                let since = *failed_since.get_or_insert(now);
+                if explained || now.duration_since(since) >= FAILURE_SETTLE {
+                    // The agent ran, though too briefly for a watch to see it running.
+                    let ran = pods.iter().any(|p| p.exit_code.is_some());
+                    if ran && told == Told::Nothing {
+                        out.push(Output::Event(started.clone()));
+                    }
+                    let (reason, fatal) = failure(reason, message, &pods);
+                    out.push(exited(&key, ExitStatus::Failed { reason, fatal }));
+                    told = Told::Exited;
+                }
             }
             JobOutcome::Suspended(message) => {
                 // Kueue preempted a running Job: its pods are gone, it waits to be
@@ -338,6 +371,7 @@ impl Tracker {
             return out;
         };
         job.told = told;
+        job.failed_since = failed_since;
         match stuck {
             Some((why, image)) if told != Told::Exited && !running => {
                 let since = *job.stuck_since.get_or_insert(now);
@@ -381,4 +415,185 @@ fn exited(key: &RunKey, status: ExitStatus) -> Output {
         key: key.clone(),
         status,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    fn key() -> RunKey {
+        RunKey {
+            task: "t".to_owned(),
+            seed: 0,
+        }
+    }
+
+    fn job(outcome: JobOutcome) -> JobView {
+        JobView {
+            name: "j".to_owned(),
+            key: key(),
+            attempt: 1,
+            outcome,
+            deleting: false,
+        }
+    }
+
+    fn pod(name: &str) -> PodView {
+        PodView {
+            name: name.to_owned(),
+            job: "j".to_owned(),
+            ..PodView::default()
+        }
+    }
+
+    fn events(outputs: Vec<Output>) -> Vec<String> {
+        outputs
+            .into_iter()
+            .map(|o| match o {
+                Output::Event(ExecEvent::Started { .. }) => "started".to_owned(),
+                Output::Event(ExecEvent::Exited { status, .. }) => format!("{status:?}"),
+                Output::DeleteJob(name) => format!("delete {name}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn untracked_jobs_are_silent_until_tracked() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        assert!(t.job_applied(job(JobOutcome::Complete), now).is_empty());
+        assert_eq!(
+            events(t.track("j", &key(), 1, now)),
+            ["started", "Succeeded"]
+        );
+        assert!(t.job_applied(job(JobOutcome::Complete), now).is_empty());
+    }
+
+    #[test]
+    fn preemption_then_replacement_then_success() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        assert!(t.job_applied(job(JobOutcome::Active), now).is_empty());
+        let mut first = pod("j-a");
+        first.running = true;
+        assert_eq!(events(t.pod_applied(first.clone(), now)), ["started"]);
+        // The replacement is seen running before the first pod's disruption arrives.
+        let mut second = pod("j-b");
+        second.running = true;
+        assert!(t.pod_applied(second, now).is_empty());
+        first.running = false;
+        first.disruption = Some("EvictionByEvictionAPI: drain".to_owned());
+        assert_eq!(
+            events(t.pod_deleted(first, now)),
+            [
+                r#"Preempted { reason: "EvictionByEvictionAPI: drain" }"#,
+                "started"
+            ]
+        );
+        assert_eq!(
+            events(t.job_applied(job(JobOutcome::Complete), now)),
+            ["Succeeded"]
+        );
+    }
+
+    #[test]
+    fn a_failed_job_waits_for_its_pod_to_say_why() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        let mut p = pod("j-a");
+        p.running = true;
+        assert_eq!(events(t.pod_applied(p.clone(), now)), Vec::<String>::new());
+        let failed = || {
+            job(JobOutcome::Failed {
+                reason: "BackoffLimitExceeded".to_owned(),
+                message: "Job has reached the specified backoff limit".to_owned(),
+            })
+        };
+        assert!(t.job_applied(failed(), now).is_empty());
+        p.running = false;
+        p.ended = Some("OOMKilled (exit code 137)".to_owned());
+        assert_eq!(
+            events(t.pod_applied(p, now)),
+            [r#"Failed { reason: "OOMKilled (exit code 137)", fatal: false }"#]
+        );
+        // Without word from the pods, the Job's own reason, after a while.
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        assert!(t.job_applied(failed(), now).is_empty());
+        assert_eq!(
+            events(t.tick(now + FAILURE_SETTLE)),
+            [r#"Failed { reason: "BackoffLimitExceeded: Job has reached the specified backoff limit", fatal: false }"#]
+        );
+    }
+
+    #[test]
+    fn deleted_job_is_cancelled_and_relist_finds_deletions() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        t.job_applied(job(JobOutcome::Active), now);
+        t.jobs_relisting();
+        assert_eq!(events(t.jobs_relisted()), ["Cancelled"]);
+        assert!(t.live_job(&key()).is_none());
+    }
+
+    #[test]
+    fn image_pull_failure_ends_the_attempt_after_the_timeout() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        t.job_applied(job(JobOutcome::Active), now);
+        let mut p = pod("j-a");
+        p.waiting = Some((
+            "ImagePullBackOff".to_owned(),
+            "ImagePullBackOff: not found".to_owned(),
+        ));
+        assert!(t.pod_applied(p, now).is_empty());
+        assert!(t.tick(now + 9 * MIN).is_empty());
+        assert_eq!(t.waiting(now + 9 * MIN)[0].1, "ImagePullBackOff: not found");
+        assert_eq!(
+            events(t.tick(now + 10 * MIN)),
+            [
+                r#"Failed { reason: "ImagePullBackOff: not found", fatal: false }"#,
+                "delete j"
+            ]
+        );
+        assert!(t.tick(now + 20 * MIN).is_empty());
+    }
+
+    #[test]
+    fn unschedulable_pods_wait() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        t.job_applied(job(JobOutcome::Active), now);
+        let mut p = pod("j-a");
+        p.unschedulable = Some("0/3 nodes are available".to_owned());
+        t.pod_applied(p, now);
+        assert!(t.tick(now + 60 * MIN).is_empty());
+        let waiting = t.waiting(now + 60 * MIN);
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].1, "Unschedulable: 0/3 nodes are available");
+        assert_eq!(waiting[0].2, 60 * MIN);
+    }
+
+    #[test]
+    fn kueue_suspension_of_a_running_job_is_a_preemption() {
+        let now = Instant::now();
+        let mut t = Tracker::new(10 * MIN, 5 * MIN);
+        t.track("j", &key(), 1, now);
+        t.job_applied(job(JobOutcome::Active), now);
+        let mut p = pod("j-a");
+        p.running = true;
+        t.pod_applied(p, now);
+        assert_eq!(
+            events(t.job_applied(job(JobOutcome::Suspended("Preempted".to_owned())), now)),
+            [r#"Preempted { reason: "Suspended: Preempted" }"#]
+        );
+        assert_eq!(t.live_job(&key()), Some(("j".to_owned(), 1)));
+    }
 }

@@ -1,0 +1,28 @@
+//! Errors of the Kubernetes executor. A failed run is an `ExecEvent`, not one of these:
+//! these are the calls to the API server that did not go through.
+
+use super::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("cannot find the cluster: {0}")]
+    Config(#[from] ::kube::config::InferConfigError),
+    #[error("cannot {action}: {source}")]
+    Api {
+        action: String,
+        #[source]
+        source: ::kube::Error,
+    },
+    /// A Job of that name exists but is not this attempt of this run (a name collision).
+    #[error("job {name} already exists and belongs to another run or attempt")]
+    Foreign { name: String },
+}
+
+impl KubeError {
+    pub(super) fn api(action: impl Into<String>) -> impl FnOnce(::kube::Error) -> KubeError {
+        let action = action.into();
+        move |source| KubeError::Api { action, source }
+    }
+}
