@@ -24,9 +24,9 @@ done
 echo "==> Python environment for the generated scripts (.venv)"
 scripts/setup-python.sh --quiet
 
-echo "==> building aide-fleet (release)"
-cargo build --release --locked --quiet
-bin=target/release/aide-fleet
+echo "==> building aide-fleet"
+cargo build --locked --quiet
+bin=target/debug/aide-fleet
 
 extra=()
 if [ -n "${OPENAI_API_KEY:-}" ]; then
