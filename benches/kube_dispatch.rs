@@ -178,7 +178,9 @@ async fn measure(n: usize) {
     let dispatch_requests = counter(&after, "requests") - counter(&before, "requests");
     let per_run = dispatch_requests as f64 / n as f64;
     let rate = n as f64 / elapsed.as_secs_f64();
-    println!("kube_dispatch: {n} launches against the fake API server (kubelet off), {IN_FLIGHT} in flight");
+    println!(
+        "kube_dispatch: {n} launches against the fake API server (kubelet off), {IN_FLIGHT} in flight"
+    );
     println!(
         "  API requests per run     {per_run:.3}  ({dispatch_requests} during dispatch; goal <= 2)"
     );

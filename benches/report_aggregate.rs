@@ -17,7 +17,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use aide_fleet::bench::mlebench::MleBenchCatalog;
-use aide_fleet::report::{AggregateInput, Aggregates, RunRow, SplitSpec, aggregate, runs_frame, to_csv};
+use aide_fleet::report::{
+    AggregateInput, Aggregates, RunRow, SplitSpec, aggregate, runs_frame, to_csv,
+};
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -85,19 +87,37 @@ fn table(comps: &[(String, &'static str)]) -> DataFrame {
         for s in 0..SEEDS {
             let exists = rng.random_bool(0.92);
             let valid = exists && rng.random_bool(0.9);
-            let pct = if valid { rng.random_range(0.0..100.0f64).min(100.0 * skill + rng.random_range(0.0..60.0)) } else { 0.0 };
+            let pct = if valid {
+                rng.random_range(0.0..100.0f64)
+                    .min(100.0 * skill + rng.random_range(0.0..60.0))
+            } else {
+                0.0
+            };
             let medal = valid && pct > 85.0;
             let (gold, silver) = (medal && pct > 97.0, medal && (92.0..=97.0).contains(&pct));
             let bronze = medal && !gold && !silver;
             let graded_nodes = rng.random_bool(0.1);
-            let best = pct.max(if graded_nodes { rng.random_range(0.0..100.0) } else { 0.0 });
+            let best = pct.max(if graded_nodes {
+                rng.random_range(0.0..100.0)
+            } else {
+                0.0
+            });
             let e = rng.random_range(600.0..86_400.0);
             task.push(id.as_str());
             complexity.push(Some(*cx));
             seed.push(u64::from(s));
             seed_index.push(s);
             state.push(if exists { "succeeded" } else { "failed" });
-            for (f, v) in flags.iter_mut().zip([true, exists, valid, valid && pct > 50.0, gold, silver, bronze, medal]) {
+            for (f, v) in flags.iter_mut().zip([
+                true,
+                exists,
+                valid,
+                valid && pct > 50.0,
+                gold,
+                silver,
+                bronze,
+                medal,
+            ]) {
                 f.push(v);
             }
             score.push(valid.then_some(pct / 100.0));
@@ -207,24 +227,60 @@ fn cross_check(ours: &Aggregates, pandas: &Value) -> usize {
         let theirs = &pandas["splits"][&split.name];
         let official = split.official.as_ref().expect("complete split");
         for (name, metric) in &official.metrics {
-            check_close(&format!("{} {name} mean", split.name), metric.mean, &theirs[*name]["mean"]);
-            check_close(&format!("{} {name} SE", split.name), metric.standard_error, &theirs[*name]["sem"]);
+            check_close(
+                &format!("{} {name} mean", split.name),
+                metric.mean,
+                &theirs[*name]["mean"],
+            );
+            check_close(
+                &format!("{} {name} SE", split.name),
+                metric.standard_error,
+                &theirs[*name]["sem"],
+            );
             checked += 2;
         }
         let p = split.percentile.expect("percentile");
-        check_close(&format!("{} percentile", split.name), p.mean, &theirs["percentile"]["mean"]);
-        check_close(&format!("{} percentile SE", split.name), p.standard_error, &theirs["percentile"]["sem"]);
+        check_close(
+            &format!("{} percentile", split.name),
+            p.mean,
+            &theirs["percentile"]["mean"],
+        );
+        check_close(
+            &format!("{} percentile SE", split.name),
+            p.standard_error,
+            &theirs["percentile"]["sem"],
+        );
         checked += 2;
     }
     for t in &ours.tasks {
         let theirs = &pandas["tasks"][&t.task];
         let p = t.percentile.expect("percentile");
-        check_close(&format!("{} percentile", t.task), p.mean, &theirs["percentile_mean"]);
-        check_close(&format!("{} percentile SE", t.task), p.standard_error, &theirs["percentile_se"]);
-        check_close(&format!("{} medals", t.task), t.any_medal as f64, &theirs["any_medal"]);
+        check_close(
+            &format!("{} percentile", t.task),
+            p.mean,
+            &theirs["percentile_mean"],
+        );
+        check_close(
+            &format!("{} percentile SE", t.task),
+            p.standard_error,
+            &theirs["percentile_se"],
+        );
+        check_close(
+            &format!("{} medals", t.task),
+            t.any_medal as f64,
+            &theirs["any_medal"],
+        );
         check_close(&format!("{} cost", t.task), t.cost_usd, &theirs["cost_usd"]);
-        check_close(&format!("{} gpu-h", t.task), t.gpu_hours, &theirs["gpu_hours"]);
-        check_close(&format!("{} gap", t.task), t.selection_gap.unwrap_or(f64::NAN), &theirs["selection_gap"]);
+        check_close(
+            &format!("{} gpu-h", t.task),
+            t.gpu_hours,
+            &theirs["gpu_hours"],
+        );
+        check_close(
+            &format!("{} gap", t.task),
+            t.selection_gap.unwrap_or(f64::NAN),
+            &theirs["selection_gap"],
+        );
         let pass = theirs["pass_at_k"].as_array().expect("pass@k");
         assert_eq!(pass.len(), t.pass_at_k.len(), "{} pass@k count", t.task);
         for (a, b) in t.pass_at_k.iter().zip(pass) {
@@ -232,8 +288,16 @@ fn cross_check(ours: &Aggregates, pandas: &Value) -> usize {
         }
         checked += 6 + pass.len();
     }
-    check_close("total cost", ours.totals.cost_usd, &pandas["totals"]["cost_usd"]);
-    check_close("total medals", ours.totals.medals as f64, &pandas["totals"]["medals"]);
+    check_close(
+        "total cost",
+        ours.totals.cost_usd,
+        &pandas["totals"]["cost_usd"],
+    );
+    check_close(
+        "total medals",
+        ours.totals.medals as f64,
+        &pandas["totals"]["medals"],
+    );
     checked + 2
 }
 
@@ -246,7 +310,11 @@ fn main() {
     let (comps, specs) = competitions();
     let started = Instant::now();
     let mut df = table(&comps);
-    assert_eq!(df.schema(), &real_schema(), "the benchmark table must have runs_frame's schema");
+    assert_eq!(
+        df.schema(),
+        &real_schema(),
+        "the benchmark table must have runs_frame's schema"
+    );
     println!(
         "table: {} rows ({} competitions x {SEEDS} seeds), built in {:.2} s",
         df.height(),
@@ -305,7 +373,8 @@ fn main() {
         .expect("running the pandas side");
     assert!(status.success(), "the pandas side failed");
     let pandas: Value =
-        serde_json::from_str(&std::fs::read_to_string(&pandas_out).expect("pandas output")).expect("pandas json");
+        serde_json::from_str(&std::fs::read_to_string(&pandas_out).expect("pandas output"))
+            .expect("pandas json");
     let checked = cross_check(&ours, &pandas["result"]);
     let pandas_median = pandas["median_s"].as_f64().expect("median");
     let pandas_min = pandas["min_s"].as_f64().expect("min");
@@ -313,7 +382,11 @@ fn main() {
 
     println!("same results: {checked} numbers agree to 1e-9 (relative)");
     println!("aggregation, median of {repeat} after a warm-up (min in brackets):");
-    println!("  polars (ours)  {:>9.1} ms  ({:.1} ms)", polars_median * 1e3, polars_min * 1e3);
+    println!(
+        "  polars (ours)  {:>9.1} ms  ({:.1} ms)",
+        polars_median * 1e3,
+        polars_min * 1e3
+    );
     println!(
         "  pandas {:<7} {:>9.1} ms  ({:.1} ms)",
         pandas["pandas_version"].as_str().unwrap_or("?"),
@@ -323,14 +396,20 @@ fn main() {
     println!("  ratio          {ratio:>9.1}x");
     println!(
         "loading the CSV ({:.0} MB), not timed above: polars {:.2} s, pandas {:.2} s",
-        std::fs::metadata(&csv).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0),
+        std::fs::metadata(&csv)
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0),
         polars_load,
         pandas["load_s"].as_f64().unwrap_or(f64::NAN)
     );
     println!(
         "cores: {} (polars uses them all unless POLARS_MAX_THREADS says otherwise; pandas one); goals: <= 1 s {} and >= 20x {}",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        if polars_median <= 1.0 { "met" } else { "MISSED" },
+        if polars_median <= 1.0 {
+            "met"
+        } else {
+            "MISSED"
+        },
         if ratio >= 20.0 { "met" } else { "MISSED" }
     );
 }
@@ -338,5 +417,9 @@ fn main() {
 /// The project venv's Python, else `python3`.
 fn python() -> PathBuf {
     let venv = repo().join(".venv/bin/python");
-    if venv.is_file() { venv } else { Path::new("python3").to_owned() }
+    if venv.is_file() {
+        venv
+    } else {
+        Path::new("python3").to_owned()
+    }
 }

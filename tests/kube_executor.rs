@@ -4,9 +4,9 @@
 //! replacement pod that resumes from the store, deadline, unschedulable pods, image pull
 //! failures, and a restarted executor that re-attaches instead of duplicating Jobs.
 
-mod support;
 #[path = "support/fake_kube/mod.rs"]
 mod fake_kube;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -114,7 +114,9 @@ impl Cluster {
     }
 
     fn agent_dir(&self) -> PathBuf {
-        self.store.path().join(format!("runs/{RUN}/tasks/tiny/seed-0/agent"))
+        self.store
+            .path()
+            .join(format!("runs/{RUN}/tasks/tiny/seed-0/agent"))
     }
 
     fn posts(&self) -> usize {
@@ -182,12 +184,20 @@ async fn a_search_in_a_task_image_succeeds_and_checkpoints_to_the_store() {
 
     let journal = support::read_json(&cluster.agent_dir().join("journal.json"));
     assert_eq!(journal["nodes"].as_array().unwrap().len(), 2);
-    assert!(cluster.agent_dir().join("best_submission/submission.csv").is_file());
+    assert!(
+        cluster
+            .agent_dir()
+            .join("best_submission/submission.csv")
+            .is_file()
+    );
     let log = exec.logs(&key()).await.unwrap().unwrap();
     assert!(!log.is_empty());
     let pods = cluster.fake.list(Kind::Pod, NS);
     assert_eq!(pods.len(), 1);
-    assert_eq!(pods[0]["spec"]["initContainers"][0]["name"], "install-agent");
+    assert_eq!(
+        pods[0]["spec"]["initContainers"][0]["name"],
+        "install-agent"
+    );
     assert_eq!(cluster.posts(), 1);
 }
 
@@ -197,9 +207,13 @@ async fn a_crashing_agent_fails_with_its_exit_code_and_last_words() {
     cluster.fake.script(
         "tiny",
         [PodScript::Command(
-            ["sh", "-c", "echo working; echo 'error: the agent crashed' >&2; exit 1"]
-                .map(str::to_owned)
-                .to_vec(),
+            [
+                "sh",
+                "-c",
+                "echo working; echo 'error: the agent crashed' >&2; exit 1",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         )],
     );
     let (exec, mut events) = cluster.executor(cluster.config());
@@ -327,16 +341,24 @@ async fn an_unschedulable_pod_waits_and_is_listed_until_cancelled() {
     cfg.unschedulable_after = Duration::from_millis(200);
     let (exec, mut events) = cluster.executor(cfg);
     exec.launch(&cluster.spec(2)).await.unwrap();
-    wait_for("the pod to be listed as waiting", || !exec.waiting().is_empty()).await;
+    wait_for("the pod to be listed as waiting", || {
+        !exec.waiting().is_empty()
+    })
+    .await;
     let waiting = exec.waiting();
     assert_eq!(waiting[0].0, key());
     assert!(
-        waiting[0].1.starts_with("Unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu."),
+        waiting[0]
+            .1
+            .starts_with("Unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu."),
         "{}",
         waiting[0].1
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(events.try_recv().is_err(), "waiting for capacity is no failure");
+    assert!(
+        events.try_recv().is_err(),
+        "waiting for capacity is no failure"
+    );
     assert_eq!(exec.cancel_all().await.unwrap(), 1);
     assert_eq!(next(&mut events).await, exited(ExitStatus::Cancelled));
 }
@@ -397,5 +419,8 @@ async fn a_restarted_executor_reattaches_and_adopts_instead_of_duplicating() {
 
     assert_eq!(exec.cancel_all().await.unwrap(), 1);
     assert_eq!(next(&mut events).await, exited(ExitStatus::Cancelled));
-    wait_for("the pod to go", || cluster.fake.list(Kind::Pod, NS).is_empty()).await;
+    wait_for("the pod to go", || {
+        cluster.fake.list(Kind::Pod, NS).is_empty()
+    })
+    .await;
 }

@@ -141,13 +141,22 @@ fn dry_run_yaml_holds_one_document_per_job_and_reads_back() {
 /// What must hold of every Job, whatever the settings.
 #[test]
 fn every_job_is_locked_down_and_self_describing() {
-    for (spec, cfg) in [(demo_spec(), demo_config()), (rebench_spec(), rebench_config())] {
+    for (spec, cfg) in [
+        (demo_spec(), demo_config()),
+        (rebench_spec(), rebench_config()),
+    ] {
         let job = render_job(&spec, &cfg).unwrap();
         let json = serde_json::to_value(&job).unwrap();
         let name = json["metadata"]["name"].as_str().unwrap();
         assert!(name.len() <= 63, "{name}");
-        assert_eq!(json["metadata"]["annotations"]["aide-fleet.dev/task"], spec.key.task);
-        assert_eq!(json["metadata"]["annotations"]["aide-fleet.dev/run"], spec.run_id);
+        assert_eq!(
+            json["metadata"]["annotations"]["aide-fleet.dev/task"],
+            spec.key.task
+        );
+        assert_eq!(
+            json["metadata"]["annotations"]["aide-fleet.dev/run"],
+            spec.run_id
+        );
         assert_eq!(
             json["metadata"]["labels"]["aide-fleet.dev/seed"],
             spec.key.seed.to_string()
@@ -156,7 +165,10 @@ fn every_job_is_locked_down_and_self_describing() {
         assert_eq!(pod["restartPolicy"], "Never");
         assert_eq!(pod["automountServiceAccountToken"], false);
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
         let containers = pod["containers"]
             .as_array()
             .unwrap()
@@ -183,7 +195,10 @@ fn every_job_is_locked_down_and_self_describing() {
             "runs/{}/tasks/{}/seed-{}/agent",
             spec.run_id, spec.key.task, spec.key.seed
         );
-        assert!(argv.windows(2).any(|w| w == ["--store-prefix", prefix.as_str()]));
+        assert!(
+            argv.windows(2)
+                .any(|w| w == ["--store-prefix", prefix.as_str()])
+        );
         // Only the public directory is mounted, never the tree holding private answers.
         let task_mount = agent["volumeMounts"]
             .as_array()
@@ -234,8 +249,14 @@ fn gpu_types_map_to_node_labels_or_fail_clearly() {
     let job = render_job(&spec, &rebench_config()).unwrap();
     let json = serde_json::to_value(&job).unwrap();
     let pod = &json["spec"]["template"]["spec"];
-    assert_eq!(pod["nodeSelector"]["nvidia.com/gpu.product"], "NVIDIA-H100-80GB-HBM3");
-    assert_eq!(pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], "1");
+    assert_eq!(
+        pod["nodeSelector"]["nvidia.com/gpu.product"],
+        "NVIDIA-H100-80GB-HBM3"
+    );
+    assert_eq!(
+        pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
+        "1"
+    );
     spec.resources.as_mut().unwrap().gpu_type = Some("mi300x".to_owned());
     assert_eq!(
         render_job(&spec, &rebench_config()).unwrap_err(),
@@ -307,4 +328,26 @@ fn settings_are_validated_with_their_location() {
     ] {
         assert_eq!(suite_error(&format!("{base}{extra}")), expected, "{extra}");
     }
+}
+
+#[test]
+fn the_documented_settings_are_valid() {
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/suite.md"))
+            .unwrap();
+    let example = doc
+        .split("## Annotated example\n\n```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let benchmarks = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+    let suite = Suite::parse(example, &PathBuf::from("docs/suite.yaml"), &benchmarks).unwrap();
+    let aide_fleet::bench::ExecutorSettings::Kube(kube) = suite.executor else {
+        panic!("the example uses the kube executor");
+    };
+    assert_eq!(kube.run_as_user, 1000);
+    assert!(matches!(
+        kube.data,
+        Some(aide_fleet::bench::DataSource::Volume(_))
+    ));
 }

@@ -54,7 +54,11 @@ fn api_server(mut handle: Handle) -> mpsc::UnboundedReceiver<Call> {
                 continue;
             }
             if method == Method::GET && uri.contains("limit=500") {
-                let kind = if uri.contains("/jobs") { "JobList" } else { "PodList" };
+                let kind = if uri.contains("/jobs") {
+                    "JobList"
+                } else {
+                    "PodList"
+                };
                 respond.send_response(
                     Response::builder()
                         .body(Body::from(
@@ -67,7 +71,11 @@ fn api_server(mut handle: Handle) -> mpsc::UnboundedReceiver<Call> {
                 );
                 continue;
             }
-            let bytes = request.into_body().collect_bytes().await.unwrap_or_default();
+            let bytes = request
+                .into_body()
+                .collect_bytes()
+                .await
+                .unwrap_or_default();
             let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             let _ = tx.send(Call {
                 method,
@@ -164,7 +172,7 @@ async fn launching_an_existing_job_adopts_it() {
         events.recv().await.unwrap(),
         ExecEvent::Started {
             key: key.clone(),
-            executor_id: id_of(),
+            executor_id: "job af-r1-tiny-s0-a1".to_owned(),
         }
     );
     assert_eq!(
@@ -178,10 +186,6 @@ async fn launching_an_existing_job_adopts_it() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(calls.try_recv().is_err());
     drop(exec);
-}
-
-fn id_of() -> String {
-    "job af-r1-tiny-s0-a1".to_owned()
 }
 
 #[tokio::test]
@@ -231,10 +235,11 @@ async fn the_watches_select_the_run_by_label() {
     let _exec = JobExecutor::new(kube::Client::new(service, "default"), config(), tx);
     let mut lists = Vec::new();
     for _ in 0..2 {
-        let (request, respond) = tokio::time::timeout(Duration::from_secs(5), handle.next_request())
-            .await
-            .unwrap()
-            .unwrap();
+        let (request, respond) =
+            tokio::time::timeout(Duration::from_secs(5), handle.next_request())
+                .await
+                .unwrap()
+                .unwrap();
         lists.push(request.uri().to_string());
         respond.send_response(
             Response::builder()

@@ -84,7 +84,15 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("report");
     let status = Command::new(env!("CARGO_BIN_EXE_aide-fleet"))
-        .args(["report", "worse", "--baseline", "base", "--no-publish", "--format", "json"])
+        .args([
+            "report",
+            "worse",
+            "--baseline",
+            "base",
+            "--no-publish",
+            "--format",
+            "json",
+        ])
         .arg("--store")
         .arg(repo().join("tests/data/report/store"))
         .arg("--out")
@@ -92,7 +100,11 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
         .stdout(Stdio::null())
         .status()
         .unwrap();
-    assert_eq!(status.code(), Some(3), "the fixture's `worse` run regresses");
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the fixture's `worse` run regresses"
+    );
     let page = out.join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
 
@@ -104,8 +116,16 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
     // The DOM Chromium built holds the charts.
     let dom = headless(&page, &["--dump-dom".to_owned()]);
     let count = |needle: &str| dom.matches(needle).count();
-    assert!(count("<svg class=\"chart\"") >= 6, "{} charts", count("<svg class=\"chart\""));
-    assert!(count("<rect class=\"bar\"") >= 12, "{} bars", count("<rect class=\"bar\""));
+    assert!(
+        count("<svg class=\"chart\"") >= 6,
+        "{} charts",
+        count("<svg class=\"chart\"")
+    );
+    assert!(
+        count("<rect class=\"bar\"") >= 12,
+        "{} bars",
+        count("<rect class=\"bar\"")
+    );
     assert!(count("<path class=\"whisker\"") >= 3);
     assert!(count("<polyline class=\"series\"") >= 2);
     assert!(dom.contains("Change in leaderboard percentile"));

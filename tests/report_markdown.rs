@@ -26,8 +26,13 @@ fn markdown(run: &str, baseline: Option<&str>) -> String {
         (current, baseline)
     });
     // Outside the runtime: polars blocks on its own.
-    let report =
-        Report::build(&current, baseline.as_ref(), DEFAULT_ALPHA, "2025-06-01T06:00:00Z").unwrap();
+    let report = Report::build(
+        &current,
+        baseline.as_ref(),
+        DEFAULT_ALPHA,
+        "2025-06-01T06:00:00Z",
+    )
+    .unwrap();
     Rendered::of(&report).unwrap().markdown
 }
 

@@ -105,10 +105,9 @@ fn many_seeds_sum_as_numpy_does() {
 
 #[test]
 fn mean_and_standard_error_equal_numpy_and_scipy_bit_for_bit() {
-    let cases: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(cases_dir().join("stats.json")).unwrap(),
-    )
-    .unwrap();
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(cases_dir().join("stats.json")).unwrap())
+            .unwrap();
     assert!(cases.len() > 40);
     for case in cases {
         let (n, a, m) = (
@@ -116,10 +115,16 @@ fn mean_and_standard_error_equal_numpy_and_scipy_bit_for_bit() {
             case["a"].as_u64().unwrap(),
             case["m"].as_u64().unwrap(),
         );
-        let values: Vec<f64> = (0..n).map(|i| (i * a % m) as f64 / m as f64 * 100.0).collect();
+        let values: Vec<f64> = (0..n)
+            .map(|i| (i * a % m) as f64 / m as f64 * 100.0)
+            .collect();
         let metric = AggregateMetric::of(&values);
         let want = |k: &str| case[k].as_str().unwrap().parse::<f64>().unwrap();
-        assert_eq!(metric.mean.to_bits(), want("mean").to_bits(), "mean of {case}");
+        assert_eq!(
+            metric.mean.to_bits(),
+            want("mean").to_bits(),
+            "mean of {case}"
+        );
         assert_eq!(
             metric.standard_error.to_bits(),
             want("sem").to_bits(),
@@ -133,7 +138,13 @@ fn a_split_name_resolves_under_the_benchmarks_directory() {
     let dir = cases_dir().join("single-seed");
     let out = Command::new(env!("CARGO_BIN_EXE_aide-fleet"))
         .current_dir(&dir)
-        .args(["report", "--grading-reports", "reports/only.json", "--split", "low"])
+        .args([
+            "report",
+            "--grading-reports",
+            "reports/only.json",
+            "--split",
+            "low",
+        ])
         .output()
         .unwrap();
     // The Lite split's competitions have no reports here: the script's own error.

@@ -19,9 +19,16 @@ fn repo() -> PathBuf {
 fn solver(good: bool) -> Fallback {
     Arc::new(move |body: &Value| {
         let prompt = prompt_of(body);
-        let task = if prompt.contains("House Price") { "demo-regression" } else { "demo-binary" };
+        let task = if prompt.contains("House Price") {
+            "demo-regression"
+        } else {
+            "demo-binary"
+        };
         let code = if good {
-            std::fs::read_to_string(repo().join(format!("benchmarks/demo/{task}/reference_solution.py"))).unwrap()
+            std::fs::read_to_string(
+                repo().join(format!("benchmarks/demo/{task}/reference_solution.py")),
+            )
+            .unwrap()
         } else {
             "import shutil\nshutil.copy('./input/sample_submission.csv', './submission/submission.csv')\n".into()
         };
@@ -76,7 +83,10 @@ async fn three_nights_pass_pass_then_fail_on_a_real_regression() {
     assert_eq!(latest(&store)["run_id"], "night-1");
     let summary = read_json(&store.join("runs/night-1/report/summary.json"));
     assert_eq!(summary["totals"]["runs"], 6);
-    assert_eq!(summary["totals"]["medals"], 6, "the reference solutions medal: {summary}");
+    assert_eq!(
+        summary["totals"]["medals"], 6,
+        "the reference solutions medal: {summary}"
+    );
 
     let (code, out) = night(&llm, &suite, &store, "night-2").await;
     assert_eq!(code, 0, "{out}");
@@ -88,7 +98,11 @@ async fn three_nights_pass_pass_then_fail_on_a_real_regression() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("SIGNIFICANT REGRESSION"), "{out}");
     assert!(out.contains("**Regression**"), "{out}");
-    assert_eq!(latest(&store)["run_id"], "night-2", "a regressed night is not the next baseline");
+    assert_eq!(
+        latest(&store)["run_id"],
+        "night-2",
+        "a regressed night is not the next baseline"
+    );
     let summary = read_json(&store.join("runs/night-3/report/summary.json"));
     assert_eq!(summary["comparison"]["regression"], true);
     assert_eq!(summary["comparison"]["baseline_run_id"], "night-2");

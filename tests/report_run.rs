@@ -87,12 +87,19 @@ fn the_numbers_match_direct_computations() {
 
     // Percentile: mean over seeds of the share of teams beaten.
     let scores = [0.8602, 0.8451, 0.8290];
-    let direct: Vec<f64> = scores.iter().map(|&x| percentile("demo-binary", x)).collect();
+    let direct: Vec<f64> = scores
+        .iter()
+        .map(|&x| percentile("demo-binary", x))
+        .collect();
     let binary = task(&s, "demo-binary");
     let mean = direct.iter().sum::<f64>() / 3.0;
     assert!(close(binary["percentile"]["mean"].as_f64().unwrap(), mean));
     assert_eq!(
-        (binary["gold"].as_u64(), binary["silver"].as_u64(), binary["bronze"].as_u64()),
+        (
+            binary["gold"].as_u64(),
+            binary["silver"].as_u64(),
+            binary["bronze"].as_u64()
+        ),
         (Some(1), Some(1), Some(1))
     );
     assert_eq!(binary["pass_at_k"][0]["value"], 1.0);
@@ -109,7 +116,10 @@ fn the_numbers_match_direct_computations() {
     ));
     let best = norm.iter().cloned().fold(f64::MIN, f64::max);
     assert!(re["score_at_k"][2]["value"].as_f64().unwrap() < best);
-    assert!(re["score_at_k"][0]["value"].as_f64().unwrap() < re["score_at_k"][2]["value"].as_f64().unwrap());
+    assert!(
+        re["score_at_k"][0]["value"].as_f64().unwrap()
+            < re["score_at_k"][2]["value"].as_f64().unwrap()
+    );
 
     // Selection gap: node 2 (0.8590) was better than the selected node 1 (0.8451).
     let gap = percentile("demo-binary", 0.8590) - percentile("demo-binary", 0.8451);
@@ -120,9 +130,14 @@ fn the_numbers_match_direct_computations() {
     // research task, which asks for none.
     let mut cost = 0.0;
     let mut gpu_hours = 0.0;
-    for (ti, t) in ["demo-binary", "demo-multiclass", "demo-regression", "re-optimize-sum"]
-        .iter()
-        .enumerate()
+    for (ti, t) in [
+        "demo-binary",
+        "demo-multiclass",
+        "demo-regression",
+        "re-optimize-sum",
+    ]
+    .iter()
+    .enumerate()
     {
         for seed in 0..3 {
             cost += 0.05 + 0.01 * ti as f64 + 0.002 * seed as f64;
@@ -134,11 +149,19 @@ fn the_numbers_match_direct_computations() {
     assert!(close(s["totals"]["cost_usd"].as_f64().unwrap(), cost));
     assert!(close(s["totals"]["gpu_hours"].as_f64().unwrap(), gpu_hours));
     assert_eq!(s["totals"]["medals"], 9);
-    assert!(close(s["totals"]["cost_usd_per_medal"].as_f64().unwrap(), cost / 9.0));
+    assert!(close(
+        s["totals"]["cost_usd_per_medal"].as_f64().unwrap(),
+        cost / 9.0
+    ));
 
     // Failed attempts by reason.
     let failures = s["failures"].as_array().unwrap();
-    let count = |r: &str| failures.iter().find(|f| f["reason"] == r).map(|f| f["attempts"].clone());
+    let count = |r: &str| {
+        failures
+            .iter()
+            .find(|f| f["reason"] == r)
+            .map(|f| f["attempts"].clone())
+    };
     assert_eq!(count("exit code 4"), Some(Value::from(1)));
     assert_eq!(count("Evicted"), Some(Value::from(1)));
 
@@ -146,21 +169,37 @@ fn the_numbers_match_direct_computations() {
     let split = &s["splits"][0];
     assert_eq!(split["name"], "run");
     assert_eq!(split["complete_seeds"], 3);
-    assert_eq!(split["official"]["metrics"]["any_medal_percentage"]["mean"], 100.0);
+    assert_eq!(
+        split["official"]["metrics"]["any_medal_percentage"]["mean"],
+        100.0
+    );
 }
 
 #[test]
 fn the_report_is_written_next_to_the_run() {
     let tmp = store();
     let out = report(tmp.path(), &["base"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let markdown = String::from_utf8(out.stdout).unwrap();
     assert!(markdown.starts_with("# aide-fleet report: `base`"));
     let dir = tmp.path().join("runs/base/report");
-    for f in ["summary.json", "report.md", "report.html", "runs.csv", "runs.parquet"] {
+    for f in [
+        "summary.json",
+        "report.md",
+        "report.html",
+        "runs.csv",
+        "runs.parquet",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert_eq!(std::fs::read_to_string(dir.join("report.md")).unwrap(), markdown);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("report.md")).unwrap(),
+        markdown
+    );
     let csv = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
     assert_eq!(csv.lines().count(), 13);
     assert!(csv.starts_with("run_id,task,seed,seed_index,kind,complexity,state,"));
@@ -195,7 +234,10 @@ fn formats_go_to_stdout_and_no_publish_writes_nothing() {
     assert!(!tmp.path().join("runs/base/report").exists());
 
     let local = tmp.path().join("out");
-    let out = report(tmp.path(), &["base", "--no-publish", "--out", local.to_str().unwrap()]);
+    let out = report(
+        tmp.path(),
+        &["base", "--no-publish", "--out", local.to_str().unwrap()],
+    );
     assert!(out.status.success());
     assert!(local.join("report.html").is_file());
 }
@@ -233,22 +275,33 @@ fn a_real_drop_exits_3_and_noise_does_not() {
 fn the_latest_pointer_follows_good_runs_only() {
     let tmp = store();
     let pointer = || -> Value {
-        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("reports/latest.json")).unwrap())
-            .unwrap()
+        serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("reports/latest.json")).unwrap(),
+        )
+        .unwrap()
     };
     // First night: nothing to compare with.
-    let out = report(tmp.path(), &["base", "--baseline", "latest", "--set-latest"]);
+    let out = report(
+        tmp.path(),
+        &["base", "--baseline", "latest", "--set-latest"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no baseline"));
     assert_eq!(pointer()["run_id"], "base");
     assert_eq!(pointer()["report_prefix"], "runs/base/report");
 
     // A regression: exit 3, the pointer stays on the last good run.
-    let out = report(tmp.path(), &["worse", "--baseline", "latest", "--set-latest"]);
+    let out = report(
+        tmp.path(),
+        &["worse", "--baseline", "latest", "--set-latest"],
+    );
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(pointer()["run_id"], "base");
 
-    let out = report(tmp.path(), &["same", "--baseline", "latest", "--set-latest"]);
+    let out = report(
+        tmp.path(),
+        &["same", "--baseline", "latest", "--set-latest"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(pointer()["run_id"], "same");
     assert_eq!(pointer()["baseline_run_id"], "base");
@@ -273,7 +326,11 @@ fn damaged_store_contents_become_warnings_not_failures() {
     std::fs::write(seed.join("status.json"), "{not json").unwrap();
     std::fs::write(seed.join("grade.json"), "[1, 2").unwrap();
     std::fs::write(seed.join("agent/usage.json"), "\u{0}\u{1}").unwrap();
-    std::fs::write(runs.join("broken/tasks/demo-regression/seed-1/grade.json"), "{\"competition_id\": 3}").unwrap();
+    std::fs::write(
+        runs.join("broken/tasks/demo-regression/seed-1/grade.json"),
+        "{\"competition_id\": 3}",
+    )
+    .unwrap();
     std::fs::write(runs.join("broken/run.yaml"), "tasks: [unclosed").unwrap();
     // A stray directory that is not a seed.
     std::fs::create_dir_all(runs.join("broken/tasks/demo-binary/notes")).unwrap();
@@ -293,7 +350,10 @@ fn damaged_store_contents_become_warnings_not_failures() {
         "demo-regression/seed-1/grade.json",
         "run.yaml",
     ] {
-        assert!(warnings.iter().any(|w| w.contains(needle)), "{needle}: {warnings:#?}");
+        assert!(
+            warnings.iter().any(|w| w.contains(needle)),
+            "{needle}: {warnings:#?}"
+        );
     }
     // The damaged runs count as ungraded failures; the others are intact.
     let binary = task(&s, "demo-binary");

@@ -21,13 +21,11 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     }
     (0..n)
         .flat_map(|first| {
-            subsets(n - first - 1, k - 1)
-                .into_iter()
-                .map(move |rest| {
-                    std::iter::once(first)
-                        .chain(rest.into_iter().map(|r| r + first + 1))
-                        .collect()
-                })
+            subsets(n - first - 1, k - 1).into_iter().map(move |rest| {
+                std::iter::once(first)
+                    .chain(rest.into_iter().map(|r| r + first + 1))
+                    .collect()
+            })
         })
         .collect()
 }
@@ -59,9 +57,17 @@ fn percentile_equals_a_brute_force_count_of_teams_beaten() {
     for case in 0..300 {
         let n = rng.random_range(1..60);
         // Few distinct values, so that ties with the score are common.
-        let mut scores: Vec<f64> = (0..n).map(|_| rng.random_range(0..12) as f64 / 4.0).collect();
+        let mut scores: Vec<f64> = (0..n)
+            .map(|_| rng.random_range(0..12) as f64 / 4.0)
+            .collect();
         let lower = case % 2 == 0;
-        scores.sort_by(|a, b| if lower { a.total_cmp(b) } else { b.total_cmp(a) });
+        scores.sort_by(|a, b| {
+            if lower {
+                a.total_cmp(b)
+            } else {
+                b.total_cmp(a)
+            }
+        });
         if scores.first() == scores.last() && lower {
             continue; // equal ends read as higher-is-better; covered by the other half
         }
@@ -71,10 +77,20 @@ fn percentile_equals_a_brute_force_count_of_teams_beaten() {
             let x = rng.random_range(-1..14) as f64 / 4.0;
             let beaten = scores
                 .iter()
-                .filter(|&&s| if board.is_lower_better() { x < s } else { x > s })
+                .filter(|&&s| {
+                    if board.is_lower_better() {
+                        x < s
+                    } else {
+                        x > s
+                    }
+                })
                 .count();
             let direct = 100.0 * beaten as f64 / n as f64;
-            assert_eq!(table.percentile(Some(x)), direct, "case {case}: {x} on {scores:?}");
+            assert_eq!(
+                table.percentile(Some(x)),
+                direct,
+                "case {case}: {x} on {scores:?}"
+            );
             assert_eq!(board.rank(Some(x)).percentile, Some(direct));
         }
         assert_eq!(table.percentile(None), 0.0);
@@ -180,10 +196,20 @@ fn per_split_numbers_from_polars_equal_mlebench_aggregation_exactly() {
     let mut outcomes = Vec::new();
     for id in &all {
         // Unequal seed counts: complete seeds differ per split.
-        let seeds = if complexity(id) == "high" { 4 } else { rng.random_range(5..8) };
+        let seeds = if complexity(id) == "high" {
+            4
+        } else {
+            rng.random_range(5..8)
+        };
         for seed in 0..seeds {
             let o = random_outcome(&mut rng, id, 0.3);
-            rows.push(row(id, Some(complexity(id)), seed, &o, rng.random_range(0.0..100.0)));
+            rows.push(row(
+                id,
+                Some(complexity(id)),
+                seed,
+                &o,
+                rng.random_range(0.0..100.0),
+            ));
             outcomes.push(o);
         }
     }
@@ -245,9 +271,17 @@ fn regression_detection_finds_a_real_drop() {
     let current = synthetic(&mut rng, 20, 3, 0.15, 12.0);
     let c = compare(&current, &baseline, "base", 0.05);
     assert!(c.regression, "{c:#?}");
-    let medal = c.overall.iter().find(|d| d.name == "any_medal_percentage").unwrap();
+    let medal = c
+        .overall
+        .iter()
+        .find(|d| d.name == "any_medal_percentage")
+        .unwrap();
     assert!(medal.delta < -20.0 && medal.significant_drop, "{medal:?}");
-    let pct = c.overall.iter().find(|d| d.name == "mean_percentile").unwrap();
+    let pct = c
+        .overall
+        .iter()
+        .find(|d| d.name == "mean_percentile")
+        .unwrap();
     assert!(pct.significant_drop, "{pct:?}");
 }
 
@@ -265,7 +299,10 @@ fn regression_detection_does_not_flag_noise_at_the_chosen_level() {
         })
         .count();
     eprintln!("{flagged} of {trials} unchanged comparisons flagged");
-    assert!(flagged <= 12, "{flagged} of {trials} unchanged comparisons flagged");
+    assert!(
+        flagged <= 12,
+        "{flagged} of {trials} unchanged comparisons flagged"
+    );
 }
 
 #[test]
@@ -276,5 +313,9 @@ fn a_small_drop_within_noise_is_reported_but_not_flagged() {
     let c = compare(&current, &baseline, "base", 0.05);
     assert!(!c.regression, "{c:#?}");
     assert_eq!(c.tasks.len(), 5);
-    assert!(c.tasks.iter().all(|d| d.p_value.is_some() && d.p_adjusted.is_some()));
+    assert!(
+        c.tasks
+            .iter()
+            .all(|d| d.p_value.is_some() && d.p_adjusted.is_some())
+    );
 }

@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use k8s_openapi::api::core::v1::Affinity;
+use serde::{Deserialize, Serialize};
 
 use super::HumanDuration;
 
+// Read once per run; boxing the Kubernetes settings would only complicate their users.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutorSettings {

@@ -148,21 +148,28 @@ pub fn run(args: ReportArgs) -> Result<u8, Failure> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let (store, current, baseline) =
-        runtime.block_on(read_runs(&args, &run_id, &benchmarks))?;
+    let (store, current, baseline) = runtime.block_on(read_runs(&args, &run_id, &benchmarks))?;
     // polars runs its own threads and may block: keep it out of the async runtime.
     let generated_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let report = Report::build(&current, baseline.as_ref(), args.alpha, &generated_at)
         .context("aggregating the report")?;
     let rendered = Rendered::of(&report).context("rendering the report")?;
-    let regression = report.summary.comparison.as_ref().is_some_and(|c| c.regression);
+    let regression = report
+        .summary
+        .comparison
+        .as_ref()
+        .is_some_and(|c| c.regression);
     runtime.block_on(async {
         if !args.no_publish {
             rendered
                 .publish(&store, &run_id)
                 .await
                 .context("writing the report to the store")?;
-            eprintln!("report: {}/{}/", store.url(), layout::report_prefix(&run_id));
+            eprintln!(
+                "report: {}/{}/",
+                store.url(),
+                layout::report_prefix(&run_id)
+            );
         }
         if args.set_latest {
             if regression {
@@ -183,7 +190,11 @@ pub fn run(args: ReportArgs) -> Result<u8, Failure> {
         rendered.write_to(dir).context("writing the report files")?;
     }
     print_format(&rendered, args.format.unwrap_or(Format::Md))?;
-    Ok(if regression { exit::REGRESSION } else { exit::OK })
+    Ok(if regression {
+        exit::REGRESSION
+    } else {
+        exit::OK
+    })
 }
 
 /// The store, the run, and the baseline run (`latest`: the run the pointer names).
@@ -196,8 +207,12 @@ async fn read_runs(
         s3_endpoint: args.s3_endpoint.clone(),
         ..StoreOptions::default()
     };
-    let store = Store::open(&args.store, &opts).await.map_err(Failure::usage)?;
-    let current = read_run(&store, run_id, benchmarks).await.map_err(read_failure)?;
+    let store = Store::open(&args.store, &opts)
+        .await
+        .map_err(Failure::usage)?;
+    let current = read_run(&store, run_id, benchmarks)
+        .await
+        .map_err(read_failure)?;
     let baseline_id = match args.baseline.as_deref() {
         Some("latest") => match LatestPointer::read(&store).await.map_err(read_failure)? {
             Some(p) if p.run_id != run_id => Some(p.run_id),
@@ -216,7 +231,11 @@ async fn read_runs(
         other => other.map(str::to_owned),
     };
     let baseline = match &baseline_id {
-        Some(id) => Some(read_run(&store, id, benchmarks).await.map_err(read_failure)?),
+        Some(id) => Some(
+            read_run(&store, id, benchmarks)
+                .await
+                .map_err(read_failure)?,
+        ),
         None => None,
     };
     Ok((store, current, baseline))
@@ -276,7 +295,10 @@ fn read_split(split: &str, benchmarks: &Path) -> anyhow::Result<Vec<String>> {
     let given = PathBuf::from(split);
     let path = if given.extension().is_none() && !given.exists() {
         let name = if split == "split75" { "all" } else { split };
-        benchmarks.join("mle-bench").join("splits").join(format!("{name}.txt"))
+        benchmarks
+            .join("mle-bench")
+            .join("splits")
+            .join(format!("{name}.txt"))
     } else {
         given
     };

@@ -492,9 +492,10 @@ fn splits(specs: &[SplitSpec], tasks: &[TaskStats], seeds: &SeedTable) -> Vec<Sp
             };
             let sums = seeds.per_seed(complete_seeds, |r| {
                 r.kind.as_deref() == Some("competition")
-                    && spec.complexities.as_ref().is_none_or(|c| {
-                        r.complexity.as_ref().is_some_and(|x| c.contains(x))
-                    })
+                    && spec
+                        .complexities
+                        .as_ref()
+                        .is_none_or(|c| r.complexity.as_ref().is_some_and(|x| c.contains(x)))
             });
             let m = spec.tasks.len();
             let counts: Vec<SeedCounts> = sums

@@ -152,9 +152,18 @@ pub async fn read_run(
                 .map_err(|e| warnings.push(format!("{context}/status.json: {e}")))
                 .ok()
         });
-        let usage = parse_value(files.usage.as_deref(), &context, "usage.json", &mut warnings);
-        let progress =
-            parse_value(files.progress.as_deref(), &context, "progress.json", &mut warnings);
+        let usage = parse_value(
+            files.usage.as_deref(),
+            &context,
+            "usage.json",
+            &mut warnings,
+        );
+        let progress = parse_value(
+            files.progress.as_deref(),
+            &context,
+            "progress.json",
+            &mut warnings,
+        );
         let node_grades: Vec<CompetitionReport> = files
             .node_grades
             .iter()
@@ -346,7 +355,11 @@ fn build_row(i: RowInputs) -> RunRow {
                 .iter()
                 .rev()
                 .find(|a| a.outcome == Some(AttemptOutcome::Failed))
-                .map(|a| a.reason.clone().unwrap_or_else(|| "no reason recorded".into()))
+                .map(|a| {
+                    a.reason
+                        .clone()
+                        .unwrap_or_else(|| "no reason recorded".into())
+                })
         }),
         graded: i.grade.is_some(),
         submission_exists: flag(|r| r.submission_exists),

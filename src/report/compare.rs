@@ -89,7 +89,9 @@ pub fn compare(
     let overall_metrics: [(&str, &'static str, fn(&RunRow) -> Option<f64>); 3] = [
         ("any_medal_percentage", "any_medal", any_medal),
         ("mean_percentile", "percentile", |r| r.percentile),
-        ("mean_normalized_score", "normalized_score", |r| r.normalized_score),
+        ("mean_normalized_score", "normalized_score", |r| {
+            r.normalized_score
+        }),
     ];
     for (name, metric, f) in overall_metrics {
         let (cur, base) = (values(current, f), values(baseline, f));
@@ -100,7 +102,13 @@ pub fn compare(
         if strata.is_empty() {
             continue;
         }
-        let side = |i: usize| strata.iter().map(|s| mean(if i == 0 { &s.0 } else { &s.1 })).sum::<f64>() / strata.len() as f64;
+        let side = |i: usize| {
+            strata
+                .iter()
+                .map(|s| mean(if i == 0 { &s.0 } else { &s.1 }))
+                .sum::<f64>()
+                / strata.len() as f64
+        };
         let (c, b) = (side(0), side(1));
         deltas.push(Delta {
             name: name.to_owned(),
@@ -122,7 +130,10 @@ pub fn compare(
     let (cur, base) = (values(current, task_metric), values(baseline, task_metric));
     for (task, c) in &cur {
         let Some(b) = base.get(task) else { continue };
-        let metric = if current.iter().any(|r| r.task == *task && r.percentile.is_some()) {
+        let metric = if current
+            .iter()
+            .any(|r| r.task == *task && r.percentile.is_some())
+        {
             "percentile"
         } else {
             "normalized_score"
@@ -142,7 +153,9 @@ pub fn compare(
         });
     }
 
-    let tested: Vec<usize> = (0..deltas.len()).filter(|&i| deltas[i].p_value.is_some()).collect();
+    let tested: Vec<usize> = (0..deltas.len())
+        .filter(|&i| deltas[i].p_value.is_some())
+        .collect();
     let ps: Vec<f64> = tested.iter().filter_map(|&i| deltas[i].p_value).collect();
     for (&i, adjusted) in tested.iter().zip(holm(&ps)) {
         let d = &mut deltas[i];

@@ -56,7 +56,11 @@ pub fn render(summary: &Summary) -> String {
     let s = summary;
     let a = &s.aggregates;
     let mut body = String::new();
-    let _ = write!(body, "<h1>aide-fleet report: <code>{}</code></h1>", escape(&s.run_id));
+    let _ = write!(
+        body,
+        "<h1>aide-fleet report: <code>{}</code></h1>",
+        escape(&s.run_id)
+    );
     let states: Vec<String> = s.states.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = write!(
         body,
@@ -69,7 +73,11 @@ pub fn render(summary: &Summary) -> String {
     );
 
     if let Some(c) = &s.comparison {
-        let _ = write!(body, "<h2>Against baseline <code>{}</code></h2>", escape(&c.baseline_run_id));
+        let _ = write!(
+            body,
+            "<h2>Against baseline <code>{}</code></h2>",
+            escape(&c.baseline_run_id)
+        );
         let class = if c.regression { "drop" } else { "ok" };
         let text = verdict(c).replace("**", "");
         let _ = write!(body, r#"<p class="{class}">{}</p>"#, escape(&text));
@@ -106,11 +114,21 @@ pub fn render(summary: &Summary) -> String {
                     format!("{:+.2}", d.delta),
                     p(d.p_value),
                     p(d.p_adjusted),
-                    if d.significant_drop { r#"<span class="drop">drop</span>"#.into() } else { String::new() },
+                    if d.significant_drop {
+                        r#"<span class="drop">drop</span>"#.into()
+                    } else {
+                        String::new()
+                    },
                 ]
             })
             .collect();
-        table(&mut body, &["", "metric", "current", "baseline", "Δ", "p", "p (Holm)", ""], &rows);
+        table(
+            &mut body,
+            &[
+                "", "metric", "current", "baseline", "Δ", "p", "p (Holm)", "",
+            ],
+            &rows,
+        );
     }
 
     let complete: Vec<_> = a.splits.iter().filter(|s| s.official.is_some()).collect();
@@ -156,7 +174,18 @@ pub fn render(summary: &Summary) -> String {
             .collect();
         table(
             &mut body,
-            &["split", "competitions", "seeds", "any medal %", "gold %", "silver %", "bronze %", "above median %", "valid %", "percentile"],
+            &[
+                "split",
+                "competitions",
+                "seeds",
+                "any medal %",
+                "gold %",
+                "silver %",
+                "bronze %",
+                "above median %",
+                "valid %",
+                "percentile",
+            ],
             &rows,
         );
     }
@@ -171,7 +200,8 @@ pub fn render(summary: &Summary) -> String {
         ));
     }
 
-    let competitions: Vec<&TaskStats> = a.tasks.iter().filter(|t| t.kind == "competition").collect();
+    let competitions: Vec<&TaskStats> =
+        a.tasks.iter().filter(|t| t.kind == "competition").collect();
     if !competitions.is_empty() {
         body.push_str("<h2>Competitions</h2>");
         let bars: Vec<Bar> = competitions
@@ -179,7 +209,12 @@ pub fn render(summary: &Summary) -> String {
             .filter_map(|t| mean_bar(t, t.percentile.map(|p| (p.mean, p.standard_error))))
             .collect();
         if !bars.is_empty() {
-            body.push_str(&bar_chart("Leaderboard percentile (mean ± SE over seeds)", "", &bars, Some(100.0)));
+            body.push_str(&bar_chart(
+                "Leaderboard percentile (mean ± SE over seeds)",
+                "",
+                &bars,
+                Some(100.0),
+            ));
         }
         let rows: Vec<Vec<String>> = competitions
             .iter()
@@ -191,7 +226,9 @@ pub fn render(summary: &Summary) -> String {
                     t.valid_submissions.to_string(),
                     format!("{}/{}/{}", t.gold, t.silver, t.bronze),
                     t.any_medal.to_string(),
-                    t.percentile.map(|p| format!("{:.2} ± {:.2}", p.mean, p.standard_error)).unwrap_or_else(|| "–".into()),
+                    t.percentile
+                        .map(|p| format!("{:.2} ± {:.2}", p.mean, p.standard_error))
+                        .unwrap_or_else(|| "–".into()),
                     usd(t.cost_usd),
                     hours(t.elapsed_s),
                     format!("{:.2}", t.gpu_hours),
@@ -200,7 +237,18 @@ pub fn render(summary: &Summary) -> String {
             .collect();
         table(
             &mut body,
-            &["task", "split", "seeds", "valid", "gold/silver/bronze", "any medal", "percentile", "cost", "time", "GPU-h"],
+            &[
+                "task",
+                "split",
+                "seeds",
+                "valid",
+                "gold/silver/bronze",
+                "any medal",
+                "percentile",
+                "cost",
+                "time",
+                "GPU-h",
+            ],
             &rows,
         );
     }
@@ -219,7 +267,12 @@ pub fn render(summary: &Summary) -> String {
             .iter()
             .filter_map(|t| mean_bar(t, t.normalized_score.map(|p| (p.mean, p.standard_error))))
             .collect();
-        body.push_str(&bar_chart("Normalised score (mean ± SE over seeds)", "", &bars, Some(1.0)));
+        body.push_str(&bar_chart(
+            "Normalised score (mean ± SE over seeds)",
+            "",
+            &bars,
+            Some(1.0),
+        ));
         let mut lines: Vec<Line> = research
             .iter()
             .filter(|t| !t.score_at_k.is_empty())
@@ -229,7 +282,12 @@ pub fn render(summary: &Summary) -> String {
             lines.push(at_k_lines("mean", &r.score_at_k, 1.0));
         }
         if !lines.is_empty() {
-            body.push_str(&line_chart("score@k (best of k runs)", "k (runs)", &lines, Some(1.0)));
+            body.push_str(&line_chart(
+                "score@k (best of k runs)",
+                "k (runs)",
+                &lines,
+                Some(1.0),
+            ));
         }
     }
 
@@ -260,18 +318,27 @@ pub fn render(summary: &Summary) -> String {
     if !bars.is_empty() {
         body.push_str(&bar_chart("LLM cost per task (USD)", "", &bars, None));
     }
-    let per_medal = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map(f).unwrap_or_else(|| "–".into());
+    let per_medal =
+        |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map(f).unwrap_or_else(|| "–".into());
     table(
         &mut body,
         &["", "total", "per medal"],
         &[
-            vec!["USD".into(), usd(t.cost_usd), per_medal(t.cost_usd_per_medal, &usd)],
+            vec![
+                "USD".into(),
+                usd(t.cost_usd),
+                per_medal(t.cost_usd_per_medal, &usd),
+            ],
             vec![
                 "tokens (in / out)".into(),
                 format!("{} / {}", t.input_tokens, t.output_tokens),
                 String::new(),
             ],
-            vec!["agent time".into(), hours(t.elapsed_s), per_medal(t.elapsed_s_per_medal, &hours)],
+            vec![
+                "agent time".into(),
+                hours(t.elapsed_s),
+                per_medal(t.elapsed_s_per_medal, &hours),
+            ],
             vec![
                 "GPU-hours".into(),
                 format!("{:.2}", t.gpu_hours),
@@ -296,7 +363,13 @@ pub fn render(summary: &Summary) -> String {
         let rows: Vec<Vec<String>> = s
             .failures
             .iter()
-            .map(|f| vec![escape(&f.reason), f.attempts.to_string(), escape(&f.example)])
+            .map(|f| {
+                vec![
+                    escape(&f.reason),
+                    f.attempts.to_string(),
+                    escape(&f.example),
+                ]
+            })
             .collect();
         table(&mut body, &["reason", "attempts", "example"], &rows);
     }

@@ -45,7 +45,10 @@ pub fn hours(seconds: f64) -> String {
 }
 
 fn at_k_row(values: &[AtK], scale: f64) -> (String, String) {
-    let ks = values.iter().map(|v| format!("k={}", v.k)).collect::<Vec<_>>();
+    let ks = values
+        .iter()
+        .map(|v| format!("k={}", v.k))
+        .collect::<Vec<_>>();
     let vs = values
         .iter()
         .map(|v| format!("{:.2}", v.value * scale))
@@ -93,7 +96,10 @@ pub fn render(summary: &Summary) -> String {
             out,
             "| split | competitions | seeds | any medal % | gold % | silver % | bronze % | above median % | valid % | submitted % | percentile |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
         for sp in &complete {
             let cell = |name: &str| official_metric(sp, name).map(pm).unwrap_or_default();
             let _ = writeln!(
@@ -116,10 +122,21 @@ pub fn render(summary: &Summary) -> String {
             .splits
             .iter()
             .filter(|s| s.official.is_none())
-            .map(|s| format!("{} ({} of {} competitions missing)", s.name, s.missing.len(), s.competitions))
+            .map(|s| {
+                format!(
+                    "{} ({} of {} competitions missing)",
+                    s.name,
+                    s.missing.len(),
+                    s.competitions
+                )
+            })
             .collect();
         if !partial.is_empty() {
-            let _ = writeln!(out, "\nNot aggregated (MLE-bench needs every competition of a split): {}.", partial.join(", "));
+            let _ = writeln!(
+                out,
+                "\nNot aggregated (MLE-bench needs every competition of a split): {}.",
+                partial.join(", ")
+            );
         }
         out.push('\n');
     }
@@ -127,8 +144,15 @@ pub fn render(summary: &Summary) -> String {
     if !a.pass_at_k.is_empty() {
         let (ks, vs) = at_k_row(&a.pass_at_k, 100.0);
         let _ = writeln!(out, "## pass@k, any medal (%)\n");
-        let _ = writeln!(out, "Unbiased estimator over seeds, averaged over competitions.\n");
-        let _ = writeln!(out, "| {ks} |\n|{}\n| {vs} |\n", "---:|".repeat(a.pass_at_k.len()));
+        let _ = writeln!(
+            out,
+            "Unbiased estimator over seeds, averaged over competitions.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| {ks} |\n|{}\n| {vs} |\n",
+            "---:|".repeat(a.pass_at_k.len())
+        );
     }
 
     let competitions: Vec<_> = a.tasks.iter().filter(|t| t.kind == "competition").collect();
@@ -138,7 +162,10 @@ pub fn render(summary: &Summary) -> String {
             out,
             "| task | split | seeds | valid | gold | silver | bronze | any medal | pass@1 | percentile | cost | time | GPU-h |"
         );
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
         for t in competitions {
             let _ = writeln!(
                 out,
@@ -151,7 +178,10 @@ pub fn render(summary: &Summary) -> String {
                 t.silver,
                 t.bronze,
                 t.any_medal,
-                t.pass_at_k.first().map(|p| format!("{:.2}", p.value)).unwrap_or_default(),
+                t.pass_at_k
+                    .first()
+                    .map(|p| format!("{:.2}", p.value))
+                    .unwrap_or_default(),
                 pm_task(&t.percentile, 1.0),
                 usd(t.cost_usd),
                 hours(t.elapsed_s),
@@ -170,10 +200,17 @@ pub fn render(summary: &Summary) -> String {
             plural(r.complete_seeds, "complete seed"),
             pm(&r.normalized_score)
         );
-        let _ = writeln!(out, "| task | seeds | normalised score | score@k (k = 1, 2, ...) | cost | time | GPU-h |");
+        let _ = writeln!(
+            out,
+            "| task | seeds | normalised score | score@k (k = 1, 2, ...) | cost | time | GPU-h |"
+        );
         let _ = writeln!(out, "|---|---:|---:|---|---:|---:|---:|");
         for t in a.tasks.iter().filter(|t| t.kind == "research") {
-            let at_k: Vec<String> = t.score_at_k.iter().map(|v| format!("{:.3}", v.value)).collect();
+            let at_k: Vec<String> = t
+                .score_at_k
+                .iter()
+                .map(|v| format!("{:.3}", v.value))
+                .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {:.2} |",
@@ -242,7 +279,13 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(out, "| reason | attempts | example |");
         let _ = writeln!(out, "|---|---:|---|");
         for f in &s.failures {
-            let _ = writeln!(out, "| {} | {} | {} |", cell(&f.reason), f.attempts, cell(&f.example));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&f.reason),
+                f.attempts,
+                cell(&f.example)
+            );
         }
         out.push('\n');
     }
@@ -314,7 +357,10 @@ fn delta_row(out: &mut String, d: &Delta) {
 fn render_comparison(out: &mut String, c: &Comparison) {
     let _ = writeln!(out, "## Against baseline `{}`\n", c.baseline_run_id);
     let _ = writeln!(out, "{}\n", verdict(c));
-    let _ = writeln!(out, "| | metric | current | baseline | Δ | p | p (Holm) | n | |");
+    let _ = writeln!(
+        out,
+        "| | metric | current | baseline | Δ | p | p (Holm) | n | |"
+    );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|");
     for d in c.overall.iter().chain(&c.tasks) {
         delta_row(out, d);
@@ -323,7 +369,11 @@ fn render_comparison(out: &mut String, c: &Comparison) {
         let _ = writeln!(out, "\nOnly in this run: {}.", c.only_in_current.join(", "));
     }
     if !c.only_in_baseline.is_empty() {
-        let _ = writeln!(out, "\nOnly in the baseline: {}.", c.only_in_baseline.join(", "));
+        let _ = writeln!(
+            out,
+            "\nOnly in the baseline: {}.",
+            c.only_in_baseline.join(", ")
+        );
     }
     out.push('\n');
 }

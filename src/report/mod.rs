@@ -24,8 +24,8 @@ mod svg;
 mod task_info;
 
 pub use aggregate::{
-    AggregateInput, Aggregates, AtK, MeanSe, ResearchStats, SelectionStats, SplitSpec,
-    SplitStats, TaskStats, Totals, aggregate,
+    AggregateInput, Aggregates, AtK, MeanSe, ResearchStats, SelectionStats, SplitSpec, SplitStats,
+    TaskStats, Totals, aggregate,
 };
 pub use collect::{RunData, read_run};
 pub use compare::{Comparison, DEFAULT_ALPHA, Delta, compare};

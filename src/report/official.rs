@@ -175,7 +175,10 @@ impl AggregateMetrics {
     }
 
     pub fn metric(&self, name: &str) -> Option<&AggregateMetric> {
-        self.metrics.iter().find(|(n, _)| *n == name).map(|(_, m)| m)
+        self.metrics
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| m)
     }
 
     /// Exactly what the script prints after "Average metrics across seeds:"

@@ -54,7 +54,9 @@ impl Rendered {
     pub async fn publish(&self, store: &Store, run_id: &str) -> Result<(), ReportError> {
         let prefix = layout::report_prefix(run_id);
         for (name, bytes) in self.files() {
-            store.put(&format!("{prefix}/{name}"), bytes.to_vec()).await?;
+            store
+                .put(&format!("{prefix}/{name}"), bytes.to_vec())
+                .await?;
         }
         Ok(())
     }
@@ -110,7 +112,9 @@ impl LatestPointer {
 
     pub async fn write(&self, store: &Store) -> Result<(), ReportError> {
         let json = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
-        store.put(layout::LATEST_REPORT_KEY, json.into_bytes()).await?;
+        store
+            .put(layout::LATEST_REPORT_KEY, json.into_bytes())
+            .await?;
         Ok(())
     }
 }

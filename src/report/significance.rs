@@ -3,8 +3,8 @@
 //! (so a report is reproducible) where it is not; and Holm's correction for testing many
 //! tasks at once. See docs/report.md for why these tests.
 
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 /// Above this many rearrangements a test samples instead of enumerating.
@@ -41,7 +41,12 @@ pub fn stratified_p_lower(strata: &[(Vec<f64>, Vec<f64>)]) -> Option<f64> {
         return None;
     }
     let observed: f64 = strata.iter().map(|s| s.observed).sum::<f64>()
-        + tolerance(&strata.iter().flat_map(|s| s.pooled.iter().copied()).collect::<Vec<_>>());
+        + tolerance(
+            &strata
+                .iter()
+                .flat_map(|s| s.pooled.iter().copied())
+                .collect::<Vec<_>>(),
+        );
     let arrangements = strata.iter().try_fold(1u64, |acc, s| {
         binomial(s.pooled.len() as u64, s.m as u64).and_then(|c| acc.checked_mul(c))
     });

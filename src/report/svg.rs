@@ -12,7 +12,9 @@ const TOP: f64 = 34.0;
 const BOTTOM: f64 = 26.0;
 const BLUE: &str = "#4e79a7";
 const RED: &str = "#e15759";
-const PALETTE: [&str; 6] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1"];
+const PALETTE: [&str; 6] = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
+];
 
 pub struct Bar {
     pub label: String,
@@ -57,7 +59,9 @@ pub fn bar_chart(title: &str, unit: &str, bars: &[Bar], max: Option<f64>) -> Str
         let e = finite(b.error.unwrap_or(0.0)).abs();
         [v - e, v + e]
     });
-    let (lo, hi) = ends.fold((0.0f64, max.unwrap_or(0.0)), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = ends.fold((0.0f64, max.unwrap_or(0.0)), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
     let span = if hi - lo > 0.0 { hi - lo } else { 1.0 };
     let x = |v: f64| LABEL_W + (finite(v) - lo) / span * PLOT_W;
     let height = TOP + ROW_H * bars.len() as f64 + BOTTOM;
@@ -147,9 +151,17 @@ fn header(title: &str, width: f64, height: f64) -> String {
 /// Lines over a shared x axis (k = 1, 2, ...), y from 0 to the largest value (or `y_max`).
 pub fn line_chart(title: &str, x_label: &str, lines: &[Line], y_max: Option<f64>) -> String {
     let (w, h, left, right, top, bottom) = (560.0, 260.0, 56.0, 150.0, 34.0, 40.0);
-    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| finite(p.0)));
-    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-    let (x_lo, x_hi) = if x_lo.is_finite() { (x_lo, x_hi.max(x_lo + 1.0)) } else { (0.0, 1.0) };
+    let xs = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| finite(p.0)));
+    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (x_lo, x_hi) = if x_lo.is_finite() {
+        (x_lo, x_hi.max(x_lo + 1.0))
+    } else {
+        (0.0, 1.0)
+    };
     let y_hi = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| finite(p.1)))

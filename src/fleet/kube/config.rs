@@ -23,7 +23,11 @@ pub struct KubeRunConfig {
 }
 
 impl KubeRunConfig {
-    pub fn new(run_id: impl Into<String>, settings: KubeExecutor, store: impl Into<String>) -> Self {
+    pub fn new(
+        run_id: impl Into<String>,
+        settings: KubeExecutor,
+        store: impl Into<String>,
+    ) -> Self {
         Self {
             run_id: run_id.into(),
             settings,

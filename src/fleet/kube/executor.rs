@@ -68,7 +68,10 @@ impl JobExecutor {
         let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
         let pods: Api<Pod> = Api::namespaced(client, namespace);
         let shared = Arc::new(Shared {
-            tracker: Mutex::new(Tracker::new(cfg.image_pull_timeout, cfg.unschedulable_after)),
+            tracker: Mutex::new(Tracker::new(
+                cfg.image_pull_timeout,
+                cfg.unschedulable_after,
+            )),
             events,
         });
         let watch = tokio::spawn(watch(
@@ -172,7 +175,10 @@ impl JobExecutor {
         let selector = identity::run_selector(&self.cfg.run_id);
         let deleted = self
             .jobs
-            .delete_collection(&DeleteParams::background(), &ListParams::default().labels(&selector))
+            .delete_collection(
+                &DeleteParams::background(),
+                &ListParams::default().labels(&selector),
+            )
             .await
             .map_err(KubeError::api("delete the run's jobs"))?;
         Ok(deleted.left().map_or(0, |list| list.items.len()))
@@ -222,6 +228,8 @@ impl Drop for JobExecutor {
     }
 }
 
+// Each event is moved once, from the watch to the tracker.
+#[allow(clippy::large_enum_variant)]
 enum Observed {
     Job(watcher::Event<Job>),
     Pod(watcher::Event<Pod>),
@@ -267,7 +275,7 @@ fn observe(shared: &Shared, run_id: &str, event: Observed) -> Vec<Output> {
     let mut tracker = shared.tracker();
     match event {
         Observed::Job(Event::Init) => {
-            tracker.jobs_relisting();
+            tracker.jobs_relisting(now);
             Vec::new()
         }
         Observed::Job(Event::InitDone) => tracker.jobs_relisted(),

@@ -21,10 +21,12 @@ const BUILT_IN: [(&str, &str); 6] = [
 /// The product label value for `gpu_type`: the suite's table first, then the built-in one.
 pub fn product<'a>(gpu_type: &str, overrides: &'a BTreeMap<String, String>) -> Option<&'a str> {
     let gpu_type = gpu_type.to_ascii_lowercase();
-    overrides
-        .get(&gpu_type)
-        .map(String::as_str)
-        .or_else(|| BUILT_IN.iter().find(|(t, _)| *t == gpu_type).map(|(_, p)| *p))
+    overrides.get(&gpu_type).map(String::as_str).or_else(|| {
+        BUILT_IN
+            .iter()
+            .find(|(t, _)| *t == gpu_type)
+            .map(|(_, p)| *p)
+    })
 }
 
 #[cfg(test)]

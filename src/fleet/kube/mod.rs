@@ -19,8 +19,5 @@ pub use client::{client, connect};
 pub use config::KubeRunConfig;
 pub use error::KubeError;
 pub use executor::JobExecutor;
-pub use identity::{
-    ATTEMPT_LABEL, RUN_ANNOTATION, RUN_LABEL, SEED_LABEL, TASK_ANNOTATION, TASK_LABEL, job_name,
-    run_selector,
-};
+pub use identity::{RUN_LABEL, job_name, run_selector};
 pub use render::{RenderError, jobs_yaml, render_job};

@@ -137,7 +137,10 @@ impl PodView {
         let unschedulable = condition("PodScheduled", "False")
             .filter(|c| c.reason.as_deref() == Some("Unschedulable"))
             .map(|c| c.message.clone().unwrap_or_default());
-        let inits = status.init_container_statuses.as_deref().unwrap_or_default();
+        let inits = status
+            .init_container_statuses
+            .as_deref()
+            .unwrap_or_default();
         let mains = status.container_statuses.as_deref().unwrap_or_default();
         let waiting = inits.iter().chain(mains).find_map(|s| {
             let w = s.state.as_ref()?.waiting.as_ref()?;
@@ -222,11 +225,13 @@ pub fn failure(reason: &str, message: &str, pods: &[&PodView]) -> (String, bool)
         .rev()
         .find(|p| p.ended.is_some() && p.disruption.is_none());
     let stuck = pods.last().and_then(|p| p.stuck());
-    let fatal =
-        reason == "PodFailurePolicy" || last_failed.and_then(|p| p.exit_code) == Some(FATAL_EXIT_CODE);
+    let fatal = reason == "PodFailurePolicy"
+        || last_failed.and_then(|p| p.exit_code) == Some(FATAL_EXIT_CODE);
     let pod_text = last_failed.and_then(|p| p.ended.clone()).or(stuck);
     let text = match (reason, pod_text) {
-        ("DeadlineExceeded", Some(pod)) => format!("{}; last pod: {pod}", explain(reason, Some(message))),
+        ("DeadlineExceeded", Some(pod)) => {
+            format!("{}; last pod: {pod}", explain(reason, Some(message)))
+        }
         (_, Some(pod)) => pod,
         (_, None) => explain(reason, Some(message)),
     };
@@ -273,56 +278,83 @@ mod tests {
 
     #[test]
     fn oom_and_exit_codes_are_explained() {
-        let oom = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
+        let oom = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
             "containerStatuses": [{"name": "agent", "state": {"terminated":
-                {"exitCode": 137, "reason": "OOMKilled"}}}]}}));
+                {"exitCode": 137, "reason": "OOMKilled"}}}]}}),
+        );
         assert_eq!(oom.ended.as_deref(), Some("OOMKilled (exit code 137)"));
-        let llm = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
+        let llm = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
             "containerStatuses": [{"name": "agent", "state": {"terminated":
-                {"exitCode": 4, "reason": "Error", "message": "step 3\nerror: the LLM failed: 500\n\n"}}}]}}));
+                {"exitCode": 4, "reason": "Error", "message": "step 3\nerror: the LLM failed: 500\n\n"}}}]}}),
+        );
         assert_eq!(
             llm.ended.as_deref(),
             Some("exit code 4: error: the LLM failed: 500")
         );
-        let (text, fatal) = failure("BackoffLimitExceeded", "Job has reached the specified backoff limit", &[&llm]);
-        assert_eq!((text.as_str(), fatal), ("exit code 4: error: the LLM failed: 500", false));
+        let (text, fatal) = failure(
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+            &[&llm],
+        );
+        assert_eq!(
+            (text.as_str(), fatal),
+            ("exit code 4: error: the LLM failed: 500", false)
+        );
     }
 
     #[test]
     fn bad_input_is_fatal() {
-        let bad = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
-            "containerStatuses": [{"name": "agent", "state": {"terminated": {"exitCode": 2}}}]}}));
-        assert_eq!(failure("BackoffLimitExceeded", "", &[&bad]).1, true);
-        assert_eq!(failure("PodFailurePolicy", "Container agent ...", &[]).1, true);
+        let bad = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
+            "containerStatuses": [{"name": "agent", "state": {"terminated": {"exitCode": 2}}}]}}),
+        );
+        assert!(failure("BackoffLimitExceeded", "", &[&bad]).1);
+        assert!(failure("PodFailurePolicy", "Container agent ...", &[]).1);
     }
 
     #[test]
     fn disruptions_and_scheduling() {
-        let evicted = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
-            "reason": "Evicted", "message": "The node was low on resource: memory."}}));
+        let evicted = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Failed",
+            "reason": "Evicted", "message": "The node was low on resource: memory."}}),
+        );
         assert_eq!(
             evicted.disruption.as_deref(),
             Some("Evicted: The node was low on resource: memory.")
         );
-        let pending = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Pending",
+        let pending = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Pending",
             "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}]}}));
-        let (text, fatal) = failure("DeadlineExceeded", "Job was active longer than specified deadline", &[&pending]);
+                "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}]}}),
+        );
+        let (text, fatal) = failure(
+            "DeadlineExceeded",
+            "Job was active longer than specified deadline",
+            &[&pending],
+        );
         assert_eq!(
             text,
             "DeadlineExceeded: Job was active longer than specified deadline; last pod: Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu."
         );
         assert!(!fatal);
-        let pull = pod(serde_json::json!({"metadata": meta(), "status": {"phase": "Pending",
+        let pull = pod(
+            serde_json::json!({"metadata": meta(), "status": {"phase": "Pending",
             "containerStatuses": [{"name": "agent", "state": {"waiting": {"reason": "ImagePullBackOff",
-                "message": "Back-off pulling image \"nope\""}}}]}}));
+                "message": "Back-off pulling image \"nope\""}}}]}}),
+        );
         assert!(pull.image_trouble());
-        assert_eq!(pull.stuck().as_deref(), Some("ImagePullBackOff: Back-off pulling image \"nope\""));
+        assert_eq!(
+            pull.stuck().as_deref(),
+            Some("ImagePullBackOff: Back-off pulling image \"nope\"")
+        );
     }
 
     #[test]
     fn jobs_without_our_labels_are_ignored() {
-        let job: Job = serde_json::from_value(serde_json::json!({"metadata": {"name": "x"}})).unwrap();
+        let job: Job =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": "x"}})).unwrap();
         assert_eq!(JobView::of(&job, "r"), None);
     }
 }

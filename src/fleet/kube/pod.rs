@@ -24,7 +24,7 @@ pub const INSTALL_CONTAINER: &str = "install-agent";
 const WORK_DIR: &str = "/work";
 const OUT_DIR: &str = "/work/out";
 /// Where a task image finds the aide-fleet binary.
-const TOOLS_DIR: &str = "/opt/aide-fleet";
+const TOOLS_DIR: &str = "/opt/aide-fleet-tools";
 const LLM_KEYS: [&str; 2] = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"];
 /// Time for the agent to checkpoint to the store after SIGTERM.
 const GRACE_S: i64 = 120;
@@ -45,7 +45,10 @@ pub fn pod_spec(spec: &LaunchSpec, cfg: &KubeRunConfig) -> Result<PodSpec, Rende
         empty_dir("dshm", Some("Memory")),
     ];
     volumes.extend(task_volume);
-    let mut mounts = vec![mount("work", WORK_DIR, false), mount("dshm", "/dev/shm", false)];
+    let mut mounts = vec![
+        mount("work", WORK_DIR, false),
+        mount("dshm", "/dev/shm", false),
+    ];
     mounts.extend(task_mount);
 
     let mut init_containers = Vec::new();
@@ -138,7 +141,12 @@ pub fn pod_spec(spec: &LaunchSpec, cfg: &KubeRunConfig) -> Result<PodSpec, Rende
 
 /// `aide-fleet agent`, mirroring to the store after every node; `--resume-if-exists`
 /// lets a replacement pod of the same Job continue from the checkpoint.
-fn command(spec: &LaunchSpec, cfg: &KubeRunConfig, binary: String, task_dir: String) -> Vec<String> {
+fn command(
+    spec: &LaunchSpec,
+    cfg: &KubeRunConfig,
+    binary: String,
+    task_dir: String,
+) -> Vec<String> {
     let mut argv = vec![
         binary,
         "agent".to_owned(),
@@ -166,7 +174,12 @@ fn agent_env(settings: &KubeExecutor) -> Vec<EnvVar> {
         .map(|key| secret_env(key, &settings.llm_secret, true))
         .collect();
     env.extend(s3_secret_env(settings));
-    env.extend(settings.env.iter().map(|(name, value)| plain_env(name, value)));
+    env.extend(
+        settings
+            .env
+            .iter()
+            .map(|(name, value)| plain_env(name, value)),
+    );
     env
 }
 
@@ -229,7 +242,10 @@ fn requirements(resources: Option<&Resources>, agent: bool) -> ResourceRequireme
     ]);
     if agent {
         if let Some(storage) = r.storage {
-            amounts.insert("ephemeral-storage".to_owned(), Quantity(storage.to_string()));
+            amounts.insert(
+                "ephemeral-storage".to_owned(),
+                Quantity(storage.to_string()),
+            );
         }
         if r.gpus > 0 {
             amounts.insert(GPU_RESOURCE.to_owned(), Quantity(r.gpus.to_string()));
@@ -254,11 +270,10 @@ fn node_selector(
     if let Some(gpu_type) = gpu_type
         && !selector.contains_key(GPU_PRODUCT_LABEL)
     {
-        let product = product(gpu_type, &settings.gpu_products).ok_or_else(|| {
-            RenderError::UnknownGpu {
+        let product =
+            product(gpu_type, &settings.gpu_products).ok_or_else(|| RenderError::UnknownGpu {
                 gpu_type: gpu_type.to_owned(),
-            }
-        })?;
+            })?;
         selector.insert(GPU_PRODUCT_LABEL.to_owned(), product.to_owned());
     }
     Ok(selector)

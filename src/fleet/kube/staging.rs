@@ -69,9 +69,7 @@ pub fn staging(data: Option<&DataSource>, public_dir: &Path) -> Result<Staging, 
             Ok(Staging {
                 task_dir: TASK_DIR.to_owned(),
                 volume: Some(volume),
-                mount: Some(read_only_mount(
-                    (!relative.is_empty()).then_some(relative),
-                )),
+                mount: Some(read_only_mount((!relative.is_empty()).then_some(relative))),
                 init: None,
             })
         }
@@ -107,14 +105,15 @@ impl StageInit {
         if let Some(endpoint) = endpoint {
             command.extend(["--endpoint-url".to_owned(), endpoint.to_owned()]);
         }
-        command.extend([
-            "cp".to_owned(),
-            self.source.clone(),
-            format!("{TASK_DIR}/"),
-        ]);
+        command.extend(["cp".to_owned(), self.source.clone(), format!("{TASK_DIR}/")]);
         Container {
             name: STAGE_CONTAINER.to_owned(),
-            image: Some(self.s3.image.clone().unwrap_or_else(|| default_image.to_owned())),
+            image: Some(
+                self.s3
+                    .image
+                    .clone()
+                    .unwrap_or_else(|| default_image.to_owned()),
+            ),
             command: Some(command),
             volume_mounts: Some(vec![VolumeMount {
                 name: VOLUME.to_owned(),
@@ -171,11 +170,17 @@ mod tests {
     #[test]
     fn relative_paths_below_the_root() {
         let r = |d: &str, root: &str| relative(Path::new(d), Path::new(root));
-        assert_eq!(r("/data/st/prepared/public", "/data").unwrap(), "st/prepared/public");
+        assert_eq!(
+            r("/data/st/prepared/public", "/data").unwrap(),
+            "st/prepared/public"
+        );
         assert_eq!(r("/data/./st/../st/public", "/data/").unwrap(), "st/public");
         assert_eq!(r("/data", "/data").unwrap(), "");
         assert!(r("/other/st", "/data").is_err());
         assert!(r("/data/../etc", "/data").is_err());
-        assert_eq!(r("benchmarks/demo/x/public", "benchmarks/demo").unwrap(), "x/public");
+        assert_eq!(
+            r("benchmarks/demo/x/public", "benchmarks/demo").unwrap(),
+            "x/public"
+        );
     }
 }

@@ -43,6 +43,24 @@ struct JobState {
     warned: bool,
     /// When the Job was seen failed before its pods said why.
     failed_since: Option<Instant>,
+    /// When the Job was last seen, by the watch or a response.
+    seen_at: Instant,
+}
+
+impl JobState {
+    fn new(key: &RunKey, attempt: u32, now: Instant) -> JobState {
+        JobState {
+            view: None,
+            key: key.clone(),
+            attempt,
+            tracked: false,
+            told: Told::Nothing,
+            stuck_since: None,
+            warned: false,
+            failed_since: None,
+            seen_at: now,
+        }
+    }
 }
 
 struct PodState {
@@ -60,7 +78,8 @@ pub struct Tracker {
     /// Pods by Job name; may arrive before their Job.
     pods: HashMap<String, BTreeMap<String, PodState>>,
     arrivals: u64,
-    job_relist: Option<HashSet<String>>,
+    /// A relist in progress: when it began, and the Jobs it listed so far.
+    job_relist: Option<(Instant, HashSet<String>)>,
 }
 
 impl Tracker {
@@ -79,16 +98,10 @@ impl Tracker {
     /// The controller wants to hear about this Job; what it missed is told at once.
     pub fn track(&mut self, name: &str, key: &RunKey, attempt: u32, now: Instant) -> Vec<Output> {
         self.index(name, key);
-        let state = self.jobs.entry(name.to_owned()).or_insert_with(|| JobState {
-            view: None,
-            key: key.clone(),
-            attempt,
-            tracked: false,
-            told: Told::Nothing,
-            stuck_since: None,
-            warned: false,
-            failed_since: None,
-        });
+        let state = self
+            .jobs
+            .entry(name.to_owned())
+            .or_insert_with(|| JobState::new(key, attempt, now));
         state.tracked = true;
         self.reconcile(name, now)
     }
@@ -139,21 +152,16 @@ impl Tracker {
 
     pub fn job_applied(&mut self, view: JobView, now: Instant) -> Vec<Output> {
         let name = view.name.clone();
-        if let Some(seen) = &mut self.job_relist {
+        if let Some((_, seen)) = &mut self.job_relist {
             seen.insert(name.clone());
         }
         self.index(&name, &view.key);
-        let state = self.jobs.entry(name.clone()).or_insert_with(|| JobState {
-            view: None,
-            key: view.key.clone(),
-            attempt: view.attempt,
-            tracked: false,
-            told: Told::Nothing,
-            stuck_since: None,
-            warned: false,
-            failed_since: None,
-        });
+        let state = self
+            .jobs
+            .entry(name.clone())
+            .or_insert_with(|| JobState::new(&view.key, view.attempt, now));
         state.view = Some(view);
+        state.seen_at = now;
         self.reconcile(&name, now)
     }
 
@@ -189,27 +197,40 @@ impl Tracker {
         self.reconcile(&job, now)
     }
 
-    /// A deleted pod's last state stays: it explains the Job's failure, if one follows.
+    /// A deleted pod's last state stays while its Job does: it explains the Job's
+    /// failure, if one follows.
     pub fn pod_deleted(&mut self, view: PodView, now: Instant) -> Vec<Output> {
+        if !self.jobs.contains_key(&view.job) {
+            if let Some(pods) = self.pods.get_mut(&view.job) {
+                pods.remove(&view.name);
+                if pods.is_empty() {
+                    self.pods.remove(&view.job);
+                }
+            }
+            return Vec::new();
+        }
         self.pod_applied(view, now)
     }
 
-    /// The watch restarted: what the new listing lacks was deleted meanwhile.
-    pub fn jobs_relisting(&mut self) {
-        self.job_relist = Some(HashSet::new());
+    /// The watch (re)starts with a listing: a Job seen before it that the listing lacks
+    /// was deleted meanwhile. Jobs created since (launched during the listing) are not.
+    pub fn jobs_relisting(&mut self, now: Instant) {
+        self.job_relist = Some((now, HashSet::new()));
     }
 
     pub fn jobs_relisted(&mut self) -> Vec<Output> {
-        let Some(seen) = self.job_relist.take() else {
+        let Some((began, seen)) = self.job_relist.take() else {
             return Vec::new();
         };
         let gone: Vec<String> = self
             .jobs
             .iter()
-            .filter(|(name, j)| j.view.is_some() && !seen.contains(*name))
+            .filter(|(name, j)| j.view.is_some() && j.seen_at < began && !seen.contains(*name))
             .map(|(name, _)| name.clone())
             .collect();
-        gone.iter().flat_map(|name| self.job_deleted(name)).collect()
+        gone.iter()
+            .flat_map(|name| self.job_deleted(name))
+            .collect()
     }
 
     /// Time-based decisions: image pulls that do not recover end their attempt; pods that
@@ -243,7 +264,9 @@ impl Tracker {
                         _ => return None,
                     },
                 };
-                let since = j.stuck_since.map_or(Duration::ZERO, |s| now.duration_since(s));
+                let since = j
+                    .stuck_since
+                    .map_or(Duration::ZERO, |s| now.duration_since(s));
                 Some((j.key.clone(), why, since))
             })
             .collect();
@@ -305,7 +328,12 @@ impl Tracker {
             for pod in pods.iter_mut().filter(|p| !p.preempted_told) {
                 if let Some(reason) = &pod.view.disruption {
                     pod.preempted_told = true;
-                    out.push(exited(&key, ExitStatus::Preempted { reason: reason.clone() }));
+                    out.push(exited(
+                        &key,
+                        ExitStatus::Preempted {
+                            reason: reason.clone(),
+                        },
+                    ));
                     told = Told::Preempted;
                 }
             }
@@ -526,7 +554,9 @@ mod tests {
         assert!(t.job_applied(failed(), now).is_empty());
         assert_eq!(
             events(t.tick(now + FAILURE_SETTLE)),
-            [r#"Failed { reason: "BackoffLimitExceeded: Job has reached the specified backoff limit", fatal: false }"#]
+            [
+                r#"Failed { reason: "BackoffLimitExceeded: Job has reached the specified backoff limit", fatal: false }"#
+            ]
         );
     }
 
@@ -536,9 +566,15 @@ mod tests {
         let mut t = Tracker::new(10 * MIN, 5 * MIN);
         t.track("j", &key(), 1, now);
         t.job_applied(job(JobOutcome::Active), now);
-        t.jobs_relisting();
+        let later = now + MIN;
+        t.jobs_relisting(later);
+        // Launched while the listing ran: not in it, yet not deleted.
+        let mut other = job(JobOutcome::Active);
+        other.name = "k".to_owned();
+        t.track("k", &key(), 2, later);
+        t.job_applied(other, later);
         assert_eq!(events(t.jobs_relisted()), ["Cancelled"]);
-        assert!(t.live_job(&key()).is_none());
+        assert_eq!(t.live_job(&key()), Some(("k".to_owned(), 1)));
     }
 
     #[test]

@@ -85,6 +85,7 @@ fn json_response(code: u16, body: &Value) -> Response {
         .into_response()
 }
 
+#[allow(clippy::result_large_err)]
 fn selector(params: &HashMap<String, String>) -> Result<Selector, Response> {
     Selector::parse(params.get("labelSelector").map_or("", String::as_str))
         .map_err(|e| status(400, "BadRequest", &e))
@@ -117,7 +118,11 @@ async fn list_or_watch(
     drop(store);
     // `continue` is the last name of the previous page.
     if let Some(after) = params.get("continue") {
-        items.retain(|o| o["metadata"]["name"].as_str().is_some_and(|n| n > after.as_str()));
+        items.retain(|o| {
+            o["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n > after.as_str())
+        });
     }
     let limit = params
         .get("limit")
@@ -215,7 +220,11 @@ async fn create_job(
         return status(422, "Invalid", "metadata.name: Required value");
     };
     if name.len() > 63 {
-        return status(422, "Invalid", "metadata.name: must be no more than 63 characters");
+        return status(
+            422,
+            "Invalid",
+            "metadata.name: must be no more than 63 characters",
+        );
     }
     let created = inner.lock_store().create(Kind::Job, &ns, job, default_job);
     match created {
@@ -258,11 +267,17 @@ fn default_job(job: &mut Value) {
     job["status"] = json!({});
 }
 
-async fn get_job(State(inner): State<Arc<Inner>>, Path((ns, name)): Path<(String, String)>) -> Response {
+async fn get_job(
+    State(inner): State<Arc<Inner>>,
+    Path((ns, name)): Path<(String, String)>,
+) -> Response {
     get_object(&inner, Kind::Job, &ns, &name)
 }
 
-async fn get_pod(State(inner): State<Arc<Inner>>, Path((ns, name)): Path<(String, String)>) -> Response {
+async fn get_pod(
+    State(inner): State<Arc<Inner>>,
+    Path((ns, name)): Path<(String, String)>,
+) -> Response {
     get_object(&inner, Kind::Pod, &ns, &name)
 }
 
@@ -325,7 +340,10 @@ async fn pod_log(
     let container = params.get("container").map_or("agent", String::as_str);
     let path = inner.log_path(&name, container);
     let mut text = std::fs::read(&path).unwrap_or_default();
-    if let Some(limit) = params.get("limitBytes").and_then(|l| l.parse::<usize>().ok()) {
+    if let Some(limit) = params
+        .get("limitBytes")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         text.truncate(limit);
     }
     (StatusCode::OK, [("content-type", "text/plain")], text).into_response()

@@ -11,11 +11,16 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Inner, lock};
 use super::kubelet::{self, PodEnd, Stop};
 use super::store::{Kind, now};
+use super::{Inner, lock};
 
-pub async fn run_job(inner: Arc<Inner>, ns: String, job: Value, mut deleted: watch::Receiver<bool>) {
+pub async fn run_job(
+    inner: Arc<Inner>,
+    ns: String,
+    job: Value,
+    mut deleted: watch::Receiver<bool>,
+) {
     let Some(name) = job["metadata"]["name"].as_str().map(str::to_owned) else {
         return;
     };
@@ -162,7 +167,10 @@ fn fail_job_rule(rules: &[Value], end: &PodEnd) -> Option<(usize, (String, i32))
         if rule["action"] != "FailJob" || !codes.is_object() {
             return None;
         }
-        if codes["containerName"].as_str().is_some_and(|c| c != container) {
+        if codes["containerName"]
+            .as_str()
+            .is_some_and(|c| c != container)
+        {
             return None;
         }
         let listed = codes["values"]

@@ -168,7 +168,9 @@ impl PodRun {
     }
 
     fn delete(&self) {
-        self.inner.lock_store().delete(Kind::Pod, &self.ns, &self.name);
+        self.inner
+            .lock_store()
+            .delete(Kind::Pod, &self.ns, &self.name);
     }
 
     fn stopped(&self) -> Option<Stop> {
@@ -207,7 +209,8 @@ impl PodRun {
             Stop::Deadline => self.update(|p| {
                 p["status"]["phase"] = json!("Failed");
                 p["status"]["reason"] = json!("DeadlineExceeded");
-                p["status"]["message"] = json!("Pod was active on the node longer than the specified deadline");
+                p["status"]["message"] =
+                    json!("Pod was active on the node longer than the specified deadline");
             }),
         }
         PodEnd::failed(None)
@@ -265,11 +268,17 @@ impl PodRun {
             Ok(child) => child,
             Err(waiting) => return self.stuck(0, false, waiting).await,
         };
-        self.set_container(false, 0, &container, json!({"running": {"startedAt": now()}}));
+        self.set_container(
+            false,
+            0,
+            &container,
+            json!({"running": {"startedAt": now()}}),
+        );
         self.update(|p| {
             p["status"]["phase"] = json!("Running");
             if let Some(conditions) = p["status"]["conditions"].as_array_mut() {
-                conditions.push(json!({"type": "Ready", "status": "True", "lastTransitionTime": now()}));
+                conditions
+                    .push(json!({"type": "Ready", "status": "True", "lastTransitionTime": now()}));
             }
         });
         let oom_after = match script {
@@ -297,8 +306,10 @@ impl PodRun {
             p["status"]["phase"] = json!(if succeeded { "Succeeded" } else { "Failed" });
             if let Some(conditions) = p["status"]["conditions"].as_array_mut() {
                 conditions.retain(|c| c["type"] != "Ready");
-                conditions.push(json!({"type": "Ready", "status": "False", "reason": "PodCompleted",
-                    "lastTransitionTime": now()}));
+                conditions.push(
+                    json!({"type": "Ready", "status": "False", "reason": "PodCompleted",
+                    "lastTransitionTime": now()}),
+                );
             }
         });
         if evicted {
@@ -319,7 +330,8 @@ impl PodRun {
             Stop::Deadline => self.update(|p| {
                 p["status"]["phase"] = json!("Failed");
                 p["status"]["reason"] = json!("DeadlineExceeded");
-                p["status"]["message"] = json!("Pod was active on the node longer than the specified deadline");
+                p["status"]["message"] =
+                    json!("Pod was active on the node longer than the specified deadline");
             }),
         }
         PodEnd::failed(exit)
@@ -476,7 +488,8 @@ impl PodRun {
         let _ = std::fs::create_dir_all(&dir);
         let log = self.inner.log_path(&self.name, name);
         let _ = std::fs::create_dir_all(log.parent().unwrap_or(Path::new(".")));
-        let file = std::fs::File::create(&log).map_err(|e| json!({"reason": "CreateContainerError", "message": e.to_string()}))?;
+        let file = std::fs::File::create(&log)
+            .map_err(|e| json!({"reason": "CreateContainerError", "message": e.to_string()}))?;
         let err = file
             .try_clone()
             .map_err(|e| json!({"reason": "CreateContainerError", "message": e.to_string()}))?;
@@ -578,14 +591,21 @@ fn argv(container: &Value) -> Vec<String> {
 
 /// An argument as the local process needs it: a mapped binary, or a path below a mount
 /// rewritten to the mount's local directory.
-fn map_path(arg: &str, mounts: &[(String, PathBuf)], binaries: &HashMap<String, PathBuf>) -> String {
+fn map_path(
+    arg: &str,
+    mounts: &[(String, PathBuf)],
+    binaries: &HashMap<String, PathBuf>,
+) -> String {
     if let Some(local) = binaries.get(arg) {
         return local.display().to_string();
     }
     let best = mounts
         .iter()
         .filter(|(path, _)| {
-            arg == path || arg.strip_prefix(path.as_str()).is_some_and(|r| r.starts_with('/'))
+            arg == path
+                || arg
+                    .strip_prefix(path.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
         })
         .max_by_key(|(path, _)| path.len());
     match best {

@@ -6,9 +6,11 @@
 //! Images are not pulled: a container's command runs on this machine, with the paths of
 //! its volume mounts mapped to directories under the fake's root and the binaries named
 //! with [`FakeKube::binary`] (e.g. the image's `/usr/local/bin/aide-fleet`) mapped to
-//! local files. A test steers pods with [`FakeKube::script`]: OOM kills, evictions (the
-//! Job controller then replaces the pod, honouring `podFailurePolicy`), scheduling
-//! failures, image pull failures, other commands.
+//! local files. A test steers pods with [`FakeKube::script`] (OOM kills, scheduling
+//! failures, image pull failures, other commands) and [`FakeKube::evict`] (the Job
+//! controller then replaces the pod, honouring `podFailurePolicy`). Not simulated: TTL
+//! deletion of finished Jobs, orphan propagation (every deletion is background), pod
+//! deletion through the API, field selectors, server-side apply.
 //!
 //! Declared from a test with `#[path = "support/fake_kube/mod.rs"] mod fake_kube;`.
 
@@ -104,7 +106,10 @@ impl Inner {
     }
 
     fn log_path(&self, pod: &str, container: &str) -> PathBuf {
-        self.root.join("pods").join(pod).join(format!("{container}.log"))
+        self.root
+            .join("pods")
+            .join(pod)
+            .join(format!("{container}.log"))
     }
 
     fn pod_dir(&self, pod: &str) -> PathBuf {
@@ -128,7 +133,10 @@ impl Inner {
         if !self.config.kubelet {
             return;
         }
-        let uid = job["metadata"]["uid"].as_str().unwrap_or_default().to_owned();
+        let uid = job["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let (stop, stopped) = watch::channel(false);
         lock(&self.stops).insert(uid, stop);
         tokio::spawn(controllers::run_job(
@@ -255,9 +263,11 @@ impl FakeKube {
 
     /// Lets a suspended Job start (what Kueue does on admission).
     pub fn unsuspend(&self, namespace: &str, job: &str) {
-        self.inner.lock_store().update(Kind::Job, namespace, job, |j| {
-            j["spec"]["suspend"] = json!(false);
-        });
+        self.inner
+            .lock_store()
+            .update(Kind::Job, namespace, job, |j| {
+                j["spec"]["suspend"] = json!(false);
+            });
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<Value> {

@@ -176,12 +176,7 @@ impl Store {
         if rv + 1 < self.history.front().map_or(self.rv, |c| c.rv) {
             return WatchStart::Gone;
         }
-        let replay = self
-            .history
-            .iter()
-            .filter(|c| c.rv > rv)
-            .cloned()
-            .collect();
+        let replay = self.history.iter().filter(|c| c.rv > rv).cloned().collect();
         WatchStart::Replay(replay, self.changes.subscribe())
     }
 }
