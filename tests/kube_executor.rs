@@ -366,7 +366,10 @@ async fn an_unschedulable_pod_waits_and_is_listed_until_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_image_that_cannot_be_pulled_fails_the_attempt_and_its_job_is_deleted() {
     let cluster = Cluster::start().await;
-    cluster.fake.script("tiny", [PodScript::ImagePullBackOff]);
+    cluster.fake.script(
+        "tiny",
+        [PodScript::ImagePullBackOff, PodScript::Unschedulable],
+    );
     let mut cfg = cluster.config();
     cfg.image_pull_timeout = Duration::from_millis(400);
     let (exec, mut events) = cluster.executor(cfg);
@@ -378,15 +381,27 @@ async fn an_image_that_cannot_be_pulled_fails_the_attempt_and_its_job_is_deleted
             false
         )
     );
-    wait_for("the job to be deleted", || {
-        cluster.fake.list(Kind::Job, NS).is_empty()
+    // The controller's next attempt is a Job of its own.
+    let mut retry = cluster.spec(2);
+    retry.attempt = 2;
+    assert_eq!(
+        exec.launch(&retry).await.unwrap(),
+        format!("job af-{RUN}-tiny-s0-a2")
+    );
+    wait_for("the first job to be deleted", || {
+        cluster
+            .fake
+            .get(Kind::Job, NS, &format!("af-{RUN}-tiny-s0-a1"))
+            .is_none()
     })
     .await;
+    exec.cancel_all().await.unwrap();
+    assert_eq!(next(&mut events).await, exited(ExitStatus::Cancelled));
     assert!(
-        tokio::time::timeout(Duration::from_millis(500), events.recv())
+        tokio::time::timeout(Duration::from_millis(300), events.recv())
             .await
             .is_err(),
-        "no Cancelled after the failure"
+        "one Cancelled, for the second attempt only"
     );
 }
 

@@ -8,7 +8,8 @@ use clap::Args;
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::fleet_display::FleetDisplay;
 use crate::bench::{ExecutorSettings, Suite};
-use crate::fleet::{Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan};
+use crate::fleet::kube::{JobExecutor, KubeRunConfig, connect, jobs_yaml, render_job};
+use crate::fleet::{Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan};
 use crate::store::{Store, StoreOptions, layout};
 
 const AFTER_HELP: &str = "\
@@ -90,7 +91,8 @@ pub struct RunArgs {
     #[arg(long, value_parser = ["local", "kube"])]
     executor: Option<String>,
 
-    /// Print the plan (local: the agent command lines) and exit; contacts nothing.
+    /// Print the plan and exit, contacting nothing: the agent command lines (local), or
+    /// every Job as multi-document YAML (kube).
     #[arg(long)]
     dry_run: bool,
 
@@ -143,19 +145,25 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     if args.max_tokens.is_some() {
         suite.agent.max_tokens = args.max_tokens;
     }
-    if args.executor.as_deref() == Some("kube") || matches!(suite.executor, ExecutorSettings::Kube(_)) && args.executor.as_deref() != Some("local") {
-        return Err(Failure::usage(anyhow!(
-            "the Kubernetes executor is not available in this build yet; use --executor local"
-        )));
-    }
-    let runs = plan(&suite, &suite.seeds.clone()).map_err(Failure::usage)?;
+    let kube_settings = match (args.executor.as_deref(), &suite.executor) {
+        (Some("local"), _) | (None, ExecutorSettings::Local(_)) => None,
+        (_, ExecutorSettings::Kube(k)) => Some(k.clone()),
+        (_, ExecutorSettings::Local(_)) => {
+            return Err(Failure::usage(anyhow!(
+                "--executor kube needs an `executor: kube:` section in {} (namespace, image, ...; see docs/suite.md)",
+                args.suite.display()
+            )));
+        }
+    };
+    let local = kube_settings.is_none();
+    let runs = plan(&suite, &suite.seeds.clone(), local).map_err(Failure::usage)?;
     let run_id = args.run_id.clone().unwrap_or_else(|| {
         let t = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         format!("{}-{}", suite.name, t.replace([':', '-'], "").replace('T', "-").trim_end_matches('Z'))
     });
     let (all_gpus, how) = discover_gpus();
     let sharing = matches!(&suite.executor, ExecutorSettings::Local(l) if l.allow_gpu_sharing);
-    for r in &runs {
+    for r in runs.iter().filter(|_| local) {
         if r.gpus as usize > all_gpus.len() {
             return Err(Failure::usage(anyhow!(
                 "task `{}` asks for {} GPU(s) but this machine has {} ({how}); lower `resources.gpus` in the suite or use the Kubernetes executor",
@@ -167,12 +175,23 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     }
     let concurrency = args.concurrency.unwrap_or(match &suite.executor {
         ExecutorSettings::Local(l) => l.concurrency as usize,
-        ExecutorSettings::Kube(_) => 1,
+        ExecutorSettings::Kube(_) => runs.len().max(1),
     });
     if concurrency == 0 {
         return Err(Failure::usage(anyhow!("--concurrency must be at least 1")));
     }
 
+    if let (true, Some(settings)) = (args.dry_run, &kube_settings) {
+        let mut cfg = KubeRunConfig::new(run_id.clone(), settings.clone(), args.store.clone());
+        cfg.s3_endpoint = args.s3_endpoint.clone();
+        let jobs = runs
+            .iter()
+            .map(|r| render_job(&r.launch_spec(&run_id, 1, false), &cfg))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::usage)?;
+        print!("{}", jobs_yaml(&jobs));
+        return Ok(exit::OK);
+    }
     if args.dry_run {
         println!("# run {run_id}: {} runs, {concurrency} at a time, store {}", runs.len(), args.store);
         for r in &runs {
@@ -212,10 +231,26 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
                 eprintln!("run {run_id}: {} runs in {} (rerun with --run-id {run_id} to resume)", runs.len(), store.url());
             }
         }
-        let bin = std::env::current_exe().context("locating the aide-fleet binary")?;
-        let scratch = std::env::temp_dir().join("aide-fleet-scratch");
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let executor = LocalExecutor::new(bin, store.clone(), scratch, tx);
+        let (backend, gpus) = match &kube_settings {
+            None => {
+                let bin = std::env::current_exe().context("locating the aide-fleet binary")?;
+                let scratch = std::env::temp_dir().join("aide-fleet-scratch");
+                (
+                    Backend::Local(LocalExecutor::new(bin, store.clone(), scratch, tx)),
+                    Some(GpuPool::new(all_gpus, sharing)),
+                )
+            }
+            Some(settings) => {
+                if store.local_root().is_some() {
+                    eprintln!("warning: the store {} is a local directory; pods on a real cluster cannot reach it (use s3://...)", store.url());
+                }
+                let client = connect().await.map_err(|e| Failure::usage(anyhow!("connecting to the cluster: {e}")))?;
+                let mut cfg = KubeRunConfig::new(run_id.clone(), settings.clone(), store.url());
+                cfg.s3_endpoint = args.s3_endpoint.clone();
+                (Backend::Kube(std::sync::Arc::new(JobExecutor::new(client, cfg, tx))), None)
+            }
+        };
         let total = runs.len() as u64;
         let controller = Controller::new(
             ControllerConfig {
@@ -226,8 +261,8 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
                 data_dir: suite.data_dir.clone(),
             },
             runs,
-            executor,
-            GpuPool::new(all_gpus, sharing),
+            backend,
+            gpus,
             rx,
         );
         let (itx, irx) = tokio::sync::mpsc::unbounded_channel();

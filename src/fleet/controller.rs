@@ -11,6 +11,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
 use super::gpus::GpuPool;
 use super::grading::grade_run;
+use super::kube::JobExecutor;
 use super::local::LocalExecutor;
 use super::plan::PlannedRun;
 use super::scoring::score as score_research;
@@ -57,12 +58,59 @@ pub struct ControllerConfig {
     pub data_dir: Option<PathBuf>,
 }
 
+/// Where runs execute. Local runs get GPUs from the pool; Kubernetes schedules its own.
+#[derive(Clone)]
+pub enum Backend {
+    Local(LocalExecutor),
+    Kube(std::sync::Arc<JobExecutor>),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Local(_) => "local",
+            Backend::Kube(_) => "kube",
+        }
+    }
+
+    async fn launch(&self, spec: &LaunchSpec, gpus: &[u32]) -> Result<String, String> {
+        match self {
+            Backend::Local(l) => l.launch(spec, gpus).map_err(|e| e.to_string()),
+            Backend::Kube(k) => k.launch(spec).await.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn cancel_all(&self) {
+        match self {
+            Backend::Local(l) => l.cancel_all(CANCEL_GRACE).await,
+            Backend::Kube(k) => {
+                let _ = k.cancel_all().await;
+            }
+        }
+    }
+
+    /// Runs whose work is still going on in the backend (Kubernetes Jobs survive their
+    /// controller; local agents do not).
+    async fn active(&self) -> Result<Vec<RunKey>, String> {
+        match self {
+            Backend::Local(_) => Ok(Vec::new()),
+            Backend::Kube(k) => k
+                .active()
+                .await
+                .map(|v| v.into_iter().map(|(key, _)| key).collect())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
 pub struct Controller {
     cfg: ControllerConfig,
     runs: BTreeMap<RunKey, PlannedRun>,
     statuses: BTreeMap<RunKey, RunStatus>,
-    executor: LocalExecutor,
-    gpus: GpuPool,
+    backend: Backend,
+    /// `None`: the backend schedules GPUs itself.
+    gpus: Option<GpuPool>,
+    /// Runs in flight, with the GPUs they hold.
     held_gpus: BTreeMap<RunKey, Vec<u32>>,
     events: UnboundedReceiver<ExecEvent>,
 }
@@ -85,15 +133,15 @@ impl Controller {
     pub fn new(
         cfg: ControllerConfig,
         runs: Vec<PlannedRun>,
-        executor: LocalExecutor,
-        gpus: GpuPool,
+        backend: Backend,
+        gpus: Option<GpuPool>,
         events: UnboundedReceiver<ExecEvent>,
     ) -> Self {
         Self {
             cfg,
             runs: runs.into_iter().map(|r| (r.key.clone(), r)).collect(),
             statuses: BTreeMap::new(),
-            executor,
+            backend,
             gpus,
             held_gpus: BTreeMap::new(),
             events,
@@ -118,6 +166,11 @@ impl Controller {
     /// Reads every run's state from the store; returns the runs to launch, in plan order.
     async fn load(&mut self, observer: &mut dyn FleetObserver) -> Result<VecDeque<RunKey>, FleetError> {
         let mut queue = VecDeque::new();
+        let active = self.backend.active().await.map_err(|message| FleetError::Launch {
+            task: "*".into(),
+            seed: 0,
+            message: format!("listing the run's Jobs: {message}"),
+        })?;
         let keys: Vec<RunKey> = self.runs.keys().cloned().collect();
         for key in keys {
             let skey = layout::status_key(&self.cfg.run_id, &key.task, key.seed);
@@ -147,9 +200,15 @@ impl Controller {
                 RunState::Succeeded => {}
                 RunState::Failed if Self::failures(&status) >= self.cfg.max_attempts => {}
                 RunState::Failed if status.attempts.last().and_then(|a| a.reason.as_deref()).is_some_and(|r| r.starts_with("fatal:")) => {}
+                RunState::Running if active.contains(&key) => {
+                    // Its Job outlived the previous controller: re-attach, the watcher
+                    // reports how it ends.
+                    self.held_gpus.insert(key.clone(), Vec::new());
+                    observer.started(&status);
+                }
                 RunState::Running => {
-                    // The controller that ran it is gone, and took the agent with it
-                    // (SIGTERM on parent death): resume from the checkpoint.
+                    // The controller that ran it is gone, and the agent with it (local:
+                    // SIGTERM on parent death): resume from the checkpoint.
                     if let Some(a) = status.attempts.last_mut().filter(|a| a.outcome.is_none()) {
                         a.outcome = Some(AttemptOutcome::Preempted);
                         a.ended_at = Some(now());
@@ -185,36 +244,23 @@ impl Controller {
 
     async fn launch(&mut self, key: &RunKey, gpus: Vec<u32>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
         let resume = self.has_checkpoint(key).await?;
-        let run = &self.runs[key];
-        let public_dir = match &run.task.kind {
-            TaskKind::Competition(c) => c.public_dir.clone(),
-            TaskKind::Research(r) => r.public_dir.clone().unwrap_or_default(),
-        };
-        let spec = LaunchSpec {
-            run_id: self.cfg.run_id.clone(),
-            key: key.clone(),
-            attempt: self.statuses[key].attempts.len() as u32 + 1,
-            agent_args: run.agent_args.clone(),
-            public_dir,
-            resume,
-            resources: None,
-            time_limit_s: run.time_limit_s,
-            task_image: None,
-        };
+        let attempt = self.statuses[key].attempts.len() as u32 + 1;
+        let spec = self.runs[key].launch_spec(&self.cfg.run_id, attempt, resume);
         let id = self
-            .executor
+            .backend
             .launch(&spec, &gpus)
-            .map_err(|e| FleetError::Launch {
+            .await
+            .map_err(|message| FleetError::Launch {
                 task: key.task.clone(),
                 seed: key.seed,
-                message: e.to_string(),
+                message,
             })?;
         let status = self.statuses.get_mut(key).expect("planned run has a status");
         status.state = RunState::Running;
         status.gpus = gpus.clone();
         status.attempts.push(Attempt {
             number: spec.attempt,
-            executor: "local".into(),
+            executor: self.backend.name().into(),
             executor_id: Some(id),
             started_at: now(),
             ended_at: None,
@@ -272,8 +318,8 @@ impl Controller {
     }
 
     async fn on_exit(&mut self, key: RunKey, exit: ExitStatus, cancelling: bool, queue: &mut VecDeque<RunKey>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
-        if let Some(gpus) = self.held_gpus.remove(&key) {
-            self.gpus.give_back(&gpus);
+        if let (Some(gpus), Some(pool)) = (self.held_gpus.remove(&key), self.gpus.as_mut()) {
+            pool.give_back(&gpus);
         }
         self.refresh_progress(&key).await?;
         let max = self.cfg.max_attempts;
@@ -351,18 +397,20 @@ impl Controller {
         mut interrupts: tokio::sync::mpsc::UnboundedReceiver<()>,
     ) -> Result<Summary, FleetError> {
         let mut queue = self.load(observer).await?;
-        let mut running = 0usize;
+        let mut running = self.held_gpus.len();
         let mut stopping = false;
         let mut cancelling = false;
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         loop {
-            while !stopping && running < self.cfg.concurrency {
-                let Some(pos) = queue.iter().position(|k| self.runs[k].gpus as usize <= self.gpus.len()) else {
-                    break;
+            while !stopping && running < self.cfg.concurrency && !queue.is_empty() {
+                let gpus = match self.gpus.as_mut() {
+                    None => Vec::new(),
+                    Some(pool) => match pool.take(self.runs[&queue[0]].gpus) {
+                        Some(gpus) => gpus,
+                        None => break,
+                    },
                 };
-                let wanted = self.runs[&queue[pos]].gpus;
-                let Some(gpus) = self.gpus.take(wanted) else { break };
-                let key = queue.remove(pos).expect("position is in range");
+                let key = queue.pop_front().expect("the queue is not empty");
                 self.launch(&key, gpus, observer).await?;
                 running += 1;
             }
@@ -385,8 +433,8 @@ impl Controller {
                     } else if !cancelling {
                         cancelling = true;
                         observer.message("cancelling running runs; their checkpoints stay in the store");
-                        let executor = self.executor.clone();
-                        tokio::spawn(async move { executor.cancel_all(CANCEL_GRACE).await });
+                        let backend = self.backend.clone();
+                        tokio::spawn(async move { backend.cancel_all().await });
                     }
                 }
                 _ = tick.tick() => {

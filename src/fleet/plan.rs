@@ -1,9 +1,9 @@
 //! From a suite to the list of runs: one per (task, seed), each with the agent arguments
 //! it will be launched with.
 
-use crate::bench::{AgentSettings, Suite, Task, TaskKind};
+use crate::bench::{AgentSettings, Resources, Suite, Task, TaskKind};
 
-use super::executor::RunKey;
+use super::executor::{LaunchSpec, RunKey};
 
 /// One (task, seed) run of a run group.
 #[derive(Debug, Clone)]
@@ -13,7 +13,31 @@ pub struct PlannedRun {
     /// Arguments after `aide-fleet agent`, without the paths each executor adds.
     pub agent_args: Vec<String>,
     pub gpus: u32,
+    pub resources: Option<Resources>,
     pub time_limit_s: Option<f64>,
+    /// The task's own container image (RE-Bench).
+    pub task_image: Option<String>,
+}
+
+impl PlannedRun {
+    /// What an executor gets for one attempt of this run.
+    pub fn launch_spec(&self, run_id: &str, attempt: u32, resume: bool) -> LaunchSpec {
+        let public_dir = match &self.task.kind {
+            TaskKind::Competition(c) => c.public_dir.clone(),
+            TaskKind::Research(r) => r.public_dir.clone().unwrap_or_default(),
+        };
+        LaunchSpec {
+            run_id: run_id.to_string(),
+            key: self.key.clone(),
+            attempt,
+            agent_args: self.agent_args.clone(),
+            public_dir,
+            resume,
+            resources: self.resources.clone(),
+            time_limit_s: self.time_limit_s,
+            task_image: self.task_image.clone(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,14 +91,14 @@ pub fn agent_args(settings: &AgentSettings, seed: u64) -> Vec<String> {
 }
 
 /// Every (task, seed) of the suite, tasks in suite order, seeds inner.
-pub fn plan(suite: &Suite, seeds: &[u64]) -> Result<Vec<PlannedRun>, PlanError> {
+pub fn plan(suite: &Suite, seeds: &[u64], local: bool) -> Result<Vec<PlannedRun>, PlanError> {
     let tasks = suite.tasks().map_err(|e| PlanError::Tasks(e.to_string()))?;
     let mut runs = Vec::new();
     for task in tasks {
         let suite_limit = suite.agent.time_limit.map(|d| d.as_duration().as_secs_f64());
         let (time_limit_s, resources) = match &task.kind {
             TaskKind::Research(r) => {
-                if let (None, Some(image)) = (&r.dir, &r.image) {
+                if let (true, None, Some(image)) = (local, &r.dir, &r.image) {
                     return Err(PlanError::NeedsImage {
                         task: task.id.clone(),
                         image: image.clone(),
@@ -105,7 +129,9 @@ pub fn plan(suite: &Suite, seeds: &[u64]) -> Result<Vec<PlannedRun>, PlanError> 
                 task: task.clone(),
                 agent_args: args,
                 gpus,
+                resources: resources.cloned(),
                 time_limit_s,
+                task_image: task.research().and_then(|r| r.image.clone()),
             });
         }
     }

@@ -160,7 +160,7 @@ pub fn render(summary: &Summary) -> String {
         let _ = writeln!(out, "## Competitions\n");
         let _ = writeln!(
             out,
-            "| task | split | seeds | valid | gold | silver | bronze | any medal | pass@1 | percentile | cost | time | GPU-h |"
+            "| task | split | seeds | valid | gold | silver | bronze | any medal | pass@1 % | percentile | cost | time | GPU-h |"
         );
         let _ = writeln!(
             out,
@@ -180,7 +180,7 @@ pub fn render(summary: &Summary) -> String {
                 t.any_medal,
                 t.pass_at_k
                     .first()
-                    .map(|p| format!("{:.2}", p.value))
+                    .map(|p| format!("{:.2}", p.value * 100.0))
                     .unwrap_or_default(),
                 pm_task(&t.percentile, 1.0),
                 usd(t.cost_usd),

@@ -142,8 +142,10 @@ impl Tracker {
 
     /// A Job of `key` that is still running or waiting, whatever its attempt: launching
     /// another would run the same search twice.
+    /// Not one whose end was already told (an image that cannot be pulled: being deleted).
     pub fn live_job(&self, key: &RunKey) -> Option<(String, u32)> {
         self.of_key(key)
+            .filter(|(_, j)| j.told != Told::Exited)
             .filter_map(|(name, j)| Some((name, j.view.as_ref()?)))
             .filter(|(_, v)| !v.finished() && !v.deleting)
             .max_by_key(|(_, v)| v.attempt)
@@ -599,6 +601,8 @@ mod tests {
             ]
         );
         assert!(t.tick(now + 20 * MIN).is_empty());
+        // The next attempt gets a Job of its own, not this one being deleted.
+        assert_eq!(t.live_job(&key()), None);
     }
 
     #[test]
