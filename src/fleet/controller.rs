@@ -89,6 +89,14 @@ impl Backend {
         }
     }
 
+    /// The agent's log, for backends that do not write it into the store themselves.
+    async fn log(&self, key: &RunKey) -> Option<String> {
+        match self {
+            Backend::Local(_) => None,
+            Backend::Kube(k) => k.logs(key).await.ok().flatten(),
+        }
+    }
+
     /// Runs whose work is still going on in the backend (Kubernetes Jobs survive their
     /// controller; local agents do not).
     async fn active(&self) -> Result<Vec<RunKey>, String> {
@@ -322,6 +330,10 @@ impl Controller {
             pool.give_back(&gpus);
         }
         self.refresh_progress(&key).await?;
+        if let Some(log) = self.backend.log(&key).await {
+            let lkey = layout::log_key(&self.cfg.run_id, &key.task, key.seed);
+            self.cfg.store.put(&lkey, log.into_bytes()).await?;
+        }
         let max = self.cfg.max_attempts;
         let Some(status) = self.statuses.get_mut(&key) else {
             return Ok(());
