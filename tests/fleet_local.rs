@@ -78,11 +78,22 @@ async fn the_demo_tasks_run_end_to_end_and_are_graded() {
             assert_eq!(s["state"], "succeeded", "{s}");
             assert_eq!(s["attempts"].as_array().unwrap().len(), 1);
             assert_eq!(s["step"], 2);
-            let grade = read_json(&store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/grade.json")));
+            let grade =
+                read_json(&store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/grade.json")));
             assert_eq!(grade["competition_id"], task);
             assert_eq!(grade["valid_submission"], true, "{grade}");
-            assert!(store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/agent/journal.json")).is_file());
-            assert!(store.join(format!("runs/e2e/tasks/{task}/seed-{seed}/logs/agent.log")).is_file());
+            assert!(
+                store
+                    .join(format!(
+                        "runs/e2e/tasks/{task}/seed-{seed}/agent/journal.json"
+                    ))
+                    .is_file()
+            );
+            assert!(
+                store
+                    .join(format!("runs/e2e/tasks/{task}/seed-{seed}/logs/agent.log"))
+                    .is_file()
+            );
         }
     }
     // The sample submission of demo-binary scores ROC AUC 0.5 (a constant).
@@ -99,7 +110,11 @@ async fn the_demo_tasks_run_end_to_end_and_are_graded() {
         .unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert_eq!(table.lines().filter(|l| l.contains("succeeded")).count(), 4, "{table}");
+    assert_eq!(
+        table.lines().filter(|l| l.contains("succeeded")).count(),
+        4,
+        "{table}"
+    );
 
     // Running it again repeats nothing.
     let before = llm.bodies().len();
@@ -113,7 +128,12 @@ async fn a_killed_controller_resumes_without_repeating_or_losing_work() {
     let llm = ScriptedLlm::start(sample_submitter(0.4)).await;
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
-    let suite = suite(tmp.path(), &["demo-binary", "demo-regression", "demo-multiclass"], 1, 4);
+    let suite = suite(
+        tmp.path(),
+        &["demo-binary", "demo-regression", "demo-multiclass"],
+        1,
+        4,
+    );
     let mut child = fleet(&llm, &suite, &store, "crash").spawn().unwrap();
     let first = store.join("runs/crash/tasks/demo-binary/seed-0/grade.json");
     let mut waited = 0;
@@ -131,8 +151,14 @@ async fn a_killed_controller_resumes_without_repeating_or_losing_work() {
 
     let r = run(fleet(&llm, &suite, &store, "crash")).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(status(&store, "crash", "demo-binary", 0)["attempts"], done["attempts"]);
-    assert_eq!(nodes(&store.join("runs/crash/tasks/demo-binary/seed-0/agent")), nodes_before);
+    assert_eq!(
+        status(&store, "crash", "demo-binary", 0)["attempts"],
+        done["attempts"]
+    );
+    assert_eq!(
+        nodes(&store.join("runs/crash/tasks/demo-binary/seed-0/agent")),
+        nodes_before
+    );
     for task in ["demo-binary", "demo-regression", "demo-multiclass"] {
         let s = status(&store, "crash", task, 0);
         assert_eq!(s["state"], "succeeded", "{s}");
@@ -152,23 +178,41 @@ async fn a_task_needing_more_gpus_than_exist_fails_at_plan_time() {
     let tmp = tempfile::tempdir().unwrap();
     let path = suite(tmp.path(), &["demo-binary"], 1, 1);
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("executor:", "resources:\n  cpus: 1\n  memory: 1Gi\n  gpus: 2\nexecutor:")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "executor:",
+            "resources:\n  cpus: 1\n  memory: 1Gi\n  gpus: 2\nexecutor:",
+        ),
+    )
+    .unwrap();
     let mut cmd = fleet(&llm, &path, &tmp.path().join("store"), "gpu");
     cmd.env("AIDE_FLEET_GPUS", "0");
     let r = run(cmd).await;
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("asks for 2 GPU(s) but this machine has 1"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("asks for 2 GPU(s) but this machine has 1"),
+        "{}",
+        r.stderr
+    );
     assert!(llm.bodies().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_re_style_task_is_searched_without_a_submission_file_and_scored() {
     // The scripted model answers with the reference solution plus a timing printout.
-    let reference = std::fs::read_to_string(repo().join("benchmarks/demo/re-optimize-sum/reference_solution.py")).unwrap();
+    let reference = std::fs::read_to_string(
+        repo().join("benchmarks/demo/re-optimize-sum/reference_solution.py"),
+    )
+    .unwrap();
     let code = format!(
         "{reference}\n\nif __name__ == '__main__':\n    import time\n    x = np.random.default_rng(0).integers(-1000, 1001, size=100_000, dtype=np.int32)\n    t0 = time.perf_counter()\n    conditional_prefix_sum(x)\n    print(f'METRIC={{(time.perf_counter() - t0) * 1000:.3f}}')\n"
     );
-    let llm = ScriptedLlm::start(Arc::new(move |_: &Value| Reply::code("Vectorise with numpy.", &code))).await;
+    let llm = ScriptedLlm::start(Arc::new(move |_: &Value| {
+        Reply::code("Vectorise with numpy.", &code)
+    }))
+    .await;
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     let suite = suite(tmp.path(), &["re-optimize-sum"], 1, 2);

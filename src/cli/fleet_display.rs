@@ -29,11 +29,19 @@ fn describe(s: &RunStatus) -> String {
     let best = s
         .best_metric
         .map_or_else(|| "best -".to_string(), |m| format!("best {m:.5}"));
-    let elapsed = s
-        .elapsed_s
-        .map_or_else(String::new, |e| format!(" · {}", humantime::format_duration(Duration::from_secs(e as u64))));
-    let cost = s.cost_usd.map_or_else(String::new, |c| format!(" · ${c:.4}"));
-    format!("{} seed {} · {step} · {best}{elapsed}{cost}", s.task, s.seed)
+    let elapsed = s.elapsed_s.map_or_else(String::new, |e| {
+        format!(
+            " · {}",
+            humantime::format_duration(Duration::from_secs(e as u64))
+        )
+    });
+    let cost = s
+        .cost_usd
+        .map_or_else(String::new, |c| format!(" · ${c:.4}"));
+    format!(
+        "{} seed {} · {step} · {best}{elapsed}{cost}",
+        s.task, s.seed
+    )
 }
 
 impl FleetDisplay {
@@ -42,8 +50,10 @@ impl FleetDisplay {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let bar = multi.add(ProgressBar::new(total));
             bar.set_style(
-                ProgressStyle::with_template("[{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} runs {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "[{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} runs {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(Duration::from_millis(250));
             (Some(multi), Some(bar))
@@ -99,14 +109,22 @@ impl FleetObserver for FleetDisplay {
         if let (Some(multi), true) = (&self.multi, self.lines.len() < MAX_LINES) {
             let line = multi.add(ProgressBar::new_spinner());
             line.set_style(
-                ProgressStyle::with_template("  {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("  {spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             line.enable_steady_tick(Duration::from_millis(200));
             line.set_message(describe(s));
             self.lines.insert(key, line);
         } else if self.multi.is_none() {
-            let id = s.attempts.last().and_then(|a| a.executor_id.clone()).unwrap_or_default();
-            eprintln!("started {} seed {} (attempt {attempt}, {id})", s.task, s.seed);
+            let id = s
+                .attempts
+                .last()
+                .and_then(|a| a.executor_id.clone())
+                .unwrap_or_default();
+            eprintln!(
+                "started {} seed {} (attempt {attempt}, {id})",
+                s.task, s.seed
+            );
         }
         self.update_overall();
     }
@@ -150,7 +168,12 @@ impl FleetObserver for FleetDisplay {
         if matches!(s.state, RunState::Succeeded | RunState::Failed) {
             self.finished += 1;
         }
-        self.println(&format!("{} seed {} {state}{reason} — {}", s.task, s.seed, describe(s)));
+        self.println(&format!(
+            "{} seed {} {state}{reason} — {}",
+            s.task,
+            s.seed,
+            describe(s)
+        ));
         self.update_overall();
     }
 

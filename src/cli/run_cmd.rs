@@ -9,7 +9,9 @@ use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::fleet_display::FleetDisplay;
 use crate::bench::{ExecutorSettings, Suite};
 use crate::fleet::kube::{JobExecutor, KubeRunConfig, connect, jobs_yaml, render_job};
-use crate::fleet::{Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan};
+use crate::fleet::{
+    Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan,
+};
 use crate::store::{Store, StoreOptions, layout};
 
 const AFTER_HELP: &str = "\
@@ -112,7 +114,11 @@ fn parse_seeds(s: &str) -> anyhow::Result<Vec<u64>> {
         return Ok((0..n).collect());
     }
     s.split(',')
-        .map(|p| p.trim().parse::<u64>().map_err(|_| anyhow!("--seeds: `{p}` is not a seed number")))
+        .map(|p| {
+            p.trim()
+                .parse::<u64>()
+                .map_err(|_| anyhow!("--seeds: `{p}` is not a seed number"))
+        })
         .collect()
 }
 
@@ -159,7 +165,13 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     let runs = plan(&suite, &suite.seeds.clone(), local).map_err(Failure::usage)?;
     let run_id = args.run_id.clone().unwrap_or_else(|| {
         let t = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        format!("{}-{}", suite.name, t.replace([':', '-'], "").replace('T', "-").trim_end_matches('Z'))
+        format!(
+            "{}-{}",
+            suite.name,
+            t.replace([':', '-'], "")
+                .replace('T', "-")
+                .trim_end_matches('Z')
+        )
     });
     let (all_gpus, how) = discover_gpus();
     let sharing = matches!(&suite.executor, ExecutorSettings::Local(l) if l.allow_gpu_sharing);
@@ -193,9 +205,17 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
         return Ok(exit::OK);
     }
     if args.dry_run {
-        println!("# run {run_id}: {} runs, {concurrency} at a time, store {}", runs.len(), args.store);
+        println!(
+            "# run {run_id}: {} runs, {concurrency} at a time, store {}",
+            runs.len(),
+            args.store
+        );
         for r in &runs {
-            let dir = r.task.competition().map(|c| c.public_dir.display().to_string()).unwrap_or_default();
+            let dir = r
+                .task
+                .competition()
+                .map(|c| c.public_dir.display().to_string())
+                .unwrap_or_default();
             println!(
                 "aide-fleet agent --task-dir {dir} --out <store>/{} {}",
                 layout::agent_prefix(&run_id, &r.key.task, r.key.seed),

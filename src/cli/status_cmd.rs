@@ -41,25 +41,48 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
             s3_endpoint: args.s3_endpoint.clone(),
             ..StoreOptions::default()
         };
-        let store = Store::open(&args.store, &opts).await.map_err(Failure::usage)?;
+        let store = Store::open(&args.store, &opts)
+            .await
+            .map_err(Failure::usage)?;
         let keys = store
             .list(&format!("{}/", layout::tasks_prefix(&args.run_id)))
             .await
             .context("listing the run's tasks")?;
         let mut statuses = Vec::new();
         for key in keys.iter().filter(|k| k.ends_with("/status.json")) {
-            let bytes = store.get(key).await.context("reading a status")?.unwrap_or_default();
-            let status: RunStatus = serde_json::from_slice(&bytes)
-                .map_err(|e| Failure::new(exit::INTERNAL, anyhow!("{key}: not a valid run status: {e}")))?;
+            let bytes = store
+                .get(key)
+                .await
+                .context("reading a status")?
+                .unwrap_or_default();
+            let status: RunStatus = serde_json::from_slice(&bytes).map_err(|e| {
+                Failure::new(
+                    exit::INTERNAL,
+                    anyhow!("{key}: not a valid run status: {e}"),
+                )
+            })?;
             statuses.push(status);
         }
-        if statuses.is_empty() && store.get(&layout::run_file(&args.run_id)).await.context("reading run.yaml")?.is_none() {
-            return Err(Failure::usage(anyhow!("no run `{}` in {}", args.run_id, store.url())));
+        if statuses.is_empty()
+            && store
+                .get(&layout::run_file(&args.run_id))
+                .await
+                .context("reading run.yaml")?
+                .is_none()
+        {
+            return Err(Failure::usage(anyhow!(
+                "no run `{}` in {}",
+                args.run_id,
+                store.url()
+            )));
         }
         Ok::<_, Failure>(statuses)
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&statuses).context("serialising")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&statuses).context("serialising")?
+        );
     } else {
         print!("{}", table(&statuses));
     }
@@ -67,11 +90,13 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
 }
 
 fn table(statuses: &[RunStatus]) -> String {
-    let mut rows = vec![[
-        "task", "seed", "state", "attempts", "step", "best", "elapsed", "cost", "reason",
-    ]
-    .map(String::from)
-    .to_vec()];
+    let mut rows = vec![
+        [
+            "task", "seed", "state", "attempts", "step", "best", "elapsed", "cost", "reason",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
     for s in statuses {
         let state = match s.state {
             RunState::Pending => "pending",

@@ -172,13 +172,20 @@ impl Controller {
     }
 
     /// Reads every run's state from the store; returns the runs to launch, in plan order.
-    async fn load(&mut self, observer: &mut dyn FleetObserver) -> Result<VecDeque<RunKey>, FleetError> {
+    async fn load(
+        &mut self,
+        observer: &mut dyn FleetObserver,
+    ) -> Result<VecDeque<RunKey>, FleetError> {
         let mut queue = VecDeque::new();
-        let active = self.backend.active().await.map_err(|message| FleetError::Launch {
-            task: "*".into(),
-            seed: 0,
-            message: format!("listing the run's Jobs: {message}"),
-        })?;
+        let active = self
+            .backend
+            .active()
+            .await
+            .map_err(|message| FleetError::Launch {
+                task: "*".into(),
+                seed: 0,
+                message: format!("listing the run's Jobs: {message}"),
+            })?;
         let keys: Vec<RunKey> = self.runs.keys().cloned().collect();
         for key in keys {
             let skey = layout::status_key(&self.cfg.run_id, &key.task, key.seed);
@@ -207,7 +214,12 @@ impl Controller {
             match status.state {
                 RunState::Succeeded => {}
                 RunState::Failed if Self::failures(&status) >= self.cfg.max_attempts => {}
-                RunState::Failed if status.attempts.last().and_then(|a| a.reason.as_deref()).is_some_and(|r| r.starts_with("fatal:")) => {}
+                RunState::Failed
+                    if status
+                        .attempts
+                        .last()
+                        .and_then(|a| a.reason.as_deref())
+                        .is_some_and(|r| r.starts_with("fatal:")) => {}
                 RunState::Running if active.contains(&key) => {
                     // Its Job outlived the previous controller: re-attach, the watcher
                     // reports how it ends.
@@ -250,7 +262,12 @@ impl Controller {
         Ok(self.cfg.store.get(&run_json).await?.is_some())
     }
 
-    async fn launch(&mut self, key: &RunKey, gpus: Vec<u32>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
+    async fn launch(
+        &mut self,
+        key: &RunKey,
+        gpus: Vec<u32>,
+        observer: &mut dyn FleetObserver,
+    ) -> Result<(), FleetError> {
         let resume = self.has_checkpoint(key).await?;
         let attempt = self.statuses[key].attempts.len() as u32 + 1;
         let spec = self.runs[key].launch_spec(&self.cfg.run_id, attempt, resume);
@@ -263,7 +280,10 @@ impl Controller {
                 seed: key.seed,
                 message,
             })?;
-        let status = self.statuses.get_mut(key).expect("planned run has a status");
+        let status = self
+            .statuses
+            .get_mut(key)
+            .expect("planned run has a status");
         status.state = RunState::Running;
         status.gpus = gpus.clone();
         status.attempts.push(Attempt {
@@ -295,9 +315,18 @@ impl Controller {
                 let found = self
                     .cfg
                     .store
-                    .get_file(&format!("{agent}/{}", crate::agent::BEST_SOLUTION_FILE), &best)
+                    .get_file(
+                        &format!("{agent}/{}", crate::agent::BEST_SOLUTION_FILE),
+                        &best,
+                    )
                     .await?;
-                let record = score_research(&key.task, research, found.then_some(best.as_path()), &tmp.join("work")).await;
+                let record = score_research(
+                    &key.task,
+                    research,
+                    found.then_some(best.as_path()),
+                    &tmp.join("work"),
+                )
+                .await;
                 serde_json::to_string_pretty(&record).unwrap_or_default()
             }
             TaskKind::Competition(_) => {
@@ -309,13 +338,15 @@ impl Controller {
                     .await?;
                 let task = run.task.clone();
                 let data_dir = self.cfg.data_dir.clone();
-                let report = tokio::task::spawn_blocking(move || grade_run(&task, data_dir.as_deref(), &path))
-                    .await
-                    .map_err(|e| FleetError::Launch {
-                        task: key.task.clone(),
-                        seed: key.seed,
-                        message: format!("grading failed: {e}"),
-                    })?;
+                let report = tokio::task::spawn_blocking(move || {
+                    grade_run(&task, data_dir.as_deref(), &path)
+                })
+                .await
+                .map_err(|e| FleetError::Launch {
+                    task: key.task.clone(),
+                    seed: key.seed,
+                    message: format!("grading failed: {e}"),
+                })?;
                 report.to_json()
             }
         };
@@ -325,7 +356,14 @@ impl Controller {
         Ok(())
     }
 
-    async fn on_exit(&mut self, key: RunKey, exit: ExitStatus, cancelling: bool, queue: &mut VecDeque<RunKey>, observer: &mut dyn FleetObserver) -> Result<(), FleetError> {
+    async fn on_exit(
+        &mut self,
+        key: RunKey,
+        exit: ExitStatus,
+        cancelling: bool,
+        queue: &mut VecDeque<RunKey>,
+        observer: &mut dyn FleetObserver,
+    ) -> Result<(), FleetError> {
         if let (Some(gpus), Some(pool)) = (self.held_gpus.remove(&key), self.gpus.as_mut()) {
             pool.give_back(&gpus);
         }
@@ -340,11 +378,20 @@ impl Controller {
         };
         let (outcome, reason) = match &exit {
             ExitStatus::Succeeded => (AttemptOutcome::Succeeded, None),
-            ExitStatus::Failed { reason, fatal: true } => (AttemptOutcome::Failed, Some(format!("fatal: {reason}"))),
+            ExitStatus::Failed {
+                reason,
+                fatal: true,
+            } => (AttemptOutcome::Failed, Some(format!("fatal: {reason}"))),
             ExitStatus::Failed { reason, .. } => (AttemptOutcome::Failed, Some(reason.clone())),
             ExitStatus::Preempted { reason } => (AttemptOutcome::Preempted, Some(reason.clone())),
-            ExitStatus::Cancelled if cancelling => (AttemptOutcome::Cancelled, Some("cancelled by the user".into())),
-            ExitStatus::Cancelled => (AttemptOutcome::Preempted, Some("the agent was interrupted".into())),
+            ExitStatus::Cancelled if cancelling => (
+                AttemptOutcome::Cancelled,
+                Some("cancelled by the user".into()),
+            ),
+            ExitStatus::Cancelled => (
+                AttemptOutcome::Preempted,
+                Some("the agent was interrupted".into()),
+            ),
         };
         if let Some(a) = status.attempts.last_mut() {
             a.ended_at = Some(now());
@@ -468,7 +515,14 @@ impl Controller {
         for s in self.statuses.values() {
             match s.state {
                 RunState::Succeeded => summary.succeeded += 1,
-                RunState::Failed if !queue.contains(&RunKey { task: s.task.clone(), seed: s.seed }) => summary.failed += 1,
+                RunState::Failed
+                    if !queue.contains(&RunKey {
+                        task: s.task.clone(),
+                        seed: s.seed,
+                    }) =>
+                {
+                    summary.failed += 1
+                }
                 _ => summary.unfinished += 1,
             }
         }
@@ -489,7 +543,10 @@ impl Controller {
         let report = GradingReport::from_reports(reports);
         self.cfg
             .store
-            .put(&layout::grading_report_key(&self.cfg.run_id), report.to_json().into_bytes())
+            .put(
+                &layout::grading_report_key(&self.cfg.run_id),
+                report.to_json().into_bytes(),
+            )
             .await?;
         Ok(())
     }

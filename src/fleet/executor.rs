@@ -39,9 +39,14 @@ pub struct LaunchSpec {
 pub enum ExitStatus {
     Succeeded,
     /// The agent failed; `fatal` when retrying cannot help (bad input, exit code 2).
-    Failed { reason: String, fatal: bool },
+    Failed {
+        reason: String,
+        fatal: bool,
+    },
     /// The machine went away (eviction, preemption, node loss).
-    Preempted { reason: String },
+    Preempted {
+        reason: String,
+    },
     /// Interrupted by the controller (second Ctrl-C).
     Cancelled,
 }

@@ -10,7 +10,11 @@ use crate::grade::{CompetitionReport, ExternalGrader, GradeTask, Leaderboard, gr
 const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The grade module's view of a competition task.
-pub fn grade_task(task: &Task, comp: &Competition, data_dir: Option<&std::path::Path>) -> Result<GradeTask, String> {
+pub fn grade_task(
+    task: &Task,
+    comp: &Competition,
+    data_dir: Option<&std::path::Path>,
+) -> Result<GradeTask, String> {
     let id_column = match &comp.columns {
         Some(c) => c.id.clone(),
         None => crate::grade::CsvTable::read(&comp.sample_submission)
@@ -20,7 +24,12 @@ pub fn grade_task(task: &Task, comp: &Competition, data_dir: Option<&std::path::
             .cloned()
             .ok_or_else(|| "the sample submission has no columns".to_string())?,
     };
-    let mut gt = GradeTask::new(task.id.clone(), comp.metric, comp.answers.clone(), id_column);
+    let mut gt = GradeTask::new(
+        task.id.clone(),
+        comp.metric,
+        comp.answers.clone(),
+        id_column,
+    );
     if let Some(c) = &comp.columns {
         gt.target_columns = c.targets.clone();
         gt.options.multilabel = c.multilabel;
@@ -48,7 +57,11 @@ pub fn grade_run(
     submission: &std::path::Path,
 ) -> CompetitionReport {
     let Some(comp) = task.competition() else {
-        return failed_report(&task.id, submission, "RE-Bench tasks are scored by their score command, not graded");
+        return failed_report(
+            &task.id,
+            submission,
+            "RE-Bench tasks are scored by their score command, not graded",
+        );
     };
     match grade_task(task, comp, data_dir) {
         Ok(gt) => grade_submission(&gt, submission),

@@ -43,7 +43,12 @@ pub struct LocalExecutor {
 }
 
 impl LocalExecutor {
-    pub fn new(bin: PathBuf, store: Store, scratch: PathBuf, events: UnboundedSender<ExecEvent>) -> Self {
+    pub fn new(
+        bin: PathBuf,
+        store: Store,
+        scratch: PathBuf,
+        events: UnboundedSender<ExecEvent>,
+    ) -> Self {
         Self {
             bin,
             store,
@@ -108,7 +113,10 @@ impl LocalExecutor {
             .args(&spec.agent_args)
             .env(
                 "CUDA_VISIBLE_DEVICES",
-                gpus.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+                gpus.iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
             )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -191,7 +199,12 @@ impl LocalExecutor {
 fn last_line(log: &Path) -> String {
     std::fs::read_to_string(log)
         .ok()
-        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string))
+        .and_then(|t| {
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_string)
+        })
         .unwrap_or_default()
 }
 

@@ -44,9 +44,13 @@ impl PlannedRun {
 pub enum PlanError {
     #[error("{0}")]
     Tasks(String),
-    #[error("task `{task}` runs in its own container image ({image}); the local executor cannot run it: use the Kubernetes executor")]
+    #[error(
+        "task `{task}` runs in its own container image ({image}); the local executor cannot run it: use the Kubernetes executor"
+    )]
     NeedsImage { task: String, image: String },
-    #[error("task `{task}` asks for {wanted} GPU(s) but this machine has {available} ({how}); lower `resources.gpus` in the suite or use --executor kube")]
+    #[error(
+        "task `{task}` asks for {wanted} GPU(s) but this machine has {available} ({how}); lower `resources.gpus` in the suite or use --executor kube"
+    )]
     NotEnoughGpus {
         task: String,
         wanted: u32,
@@ -95,7 +99,10 @@ pub fn plan(suite: &Suite, seeds: &[u64], local: bool) -> Result<Vec<PlannedRun>
     let tasks = suite.tasks().map_err(|e| PlanError::Tasks(e.to_string()))?;
     let mut runs = Vec::new();
     for task in tasks {
-        let suite_limit = suite.agent.time_limit.map(|d| d.as_duration().as_secs_f64());
+        let suite_limit = suite
+            .agent
+            .time_limit
+            .map(|d| d.as_duration().as_secs_f64());
         let (time_limit_s, resources) = match &task.kind {
             TaskKind::Research(r) => {
                 if let (true, None, Some(image)) = (local, &r.dir, &r.image) {
@@ -117,7 +124,9 @@ pub fn plan(suite: &Suite, seeds: &[u64], local: bool) -> Result<Vec<PlannedRun>
             if let TaskKind::Research(_) = task.kind {
                 // The script is the solution: no submission file, and the task's own budget.
                 args.push("--no-submission".to_string());
-                if suite_limit.is_none() && let Some(limit) = time_limit_s {
+                if suite_limit.is_none()
+                    && let Some(limit) = time_limit_s
+                {
                     args.extend(["--time-limit".to_string(), limit.to_string()]);
                 }
             }

@@ -51,7 +51,12 @@ fn path_with_venv() -> String {
 }
 
 /// Runs the score command on `best_solution` (absent: no score, with the reason).
-pub async fn score(task: &str, research: &Research, best_solution: Option<&Path>, work: &Path) -> ReScore {
+pub async fn score(
+    task: &str,
+    research: &Research,
+    best_solution: Option<&Path>,
+    work: &Path,
+) -> ReScore {
     let s = &research.scoring;
     let mut record = ReScore {
         task: task.to_string(),
@@ -81,13 +86,17 @@ async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Re
         .ok_or("the task has no directory to run its score command from (image-based tasks are scored in their container)")?;
     std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
     if let Some(public) = &research.public_dir {
-        for entry in std::fs::read_dir(public).map_err(|e| format!("{}: {e}", public.display()))?.flatten() {
+        for entry in std::fs::read_dir(public)
+            .map_err(|e| format!("{}: {e}", public.display()))?
+            .flatten()
+        {
             if entry.path().is_file() {
                 let _ = std::fs::copy(entry.path(), work.join(entry.file_name()));
             }
         }
     }
-    std::fs::copy(best, work.join(SOLUTION_FILE)).map_err(|e| format!("copying the best solution: {e}"))?;
+    std::fs::copy(best, work.join(SOLUTION_FILE))
+        .map_err(|e| format!("copying the best solution: {e}"))?;
     let command = research
         .scoring
         .score_command
@@ -109,21 +118,39 @@ async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Re
         .output();
     let out = tokio::time::timeout(timeout, child)
         .await
-        .map_err(|_| format!("the score command ran past {}", humantime::format_duration(timeout)))?
+        .map_err(|_| {
+            format!(
+                "the score command ran past {}",
+                humantime::format_duration(timeout)
+            )
+        })?
         .map_err(|e| format!("cannot run the score command: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let entry = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok().filter(|v| v.get("score").is_some()));
+    let entry = stdout.lines().rev().find_map(|l| {
+        serde_json::from_str::<serde_json::Value>(l.trim())
+            .ok()
+            .filter(|v| v.get("score").is_some())
+    });
     let tail = |b: &[u8]| {
         let t = String::from_utf8_lossy(b);
-        t.chars().rev().take(400).collect::<Vec<_>>().into_iter().rev().collect::<String>()
+        t.chars()
+            .rev()
+            .take(400)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
     };
     match entry {
         Some(v) => match v["score"].as_f64().filter(|s| s.is_finite()) {
             Some(score) => Ok(score),
-            None => Err(format!("no score: {}", v.get("message").or(v.get("reason")).map(|m| m.to_string()).unwrap_or_else(|| "the scorer gave none".to_string()))),
+            None => Err(format!(
+                "no score: {}",
+                v.get("message")
+                    .or(v.get("reason"))
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "the scorer gave none".to_string())
+            )),
         },
         None => Err(format!(
             "the score command printed no score line (exit {}): {}",
