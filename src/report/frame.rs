@@ -2,6 +2,7 @@
 //! bytes.
 
 use polars::prelude::*;
+use polars::series::IsSorted;
 
 use super::row::{AttemptRow, RunRow};
 
@@ -12,9 +13,11 @@ where
     Series::new(name.into(), rows.iter().map(f).collect::<Vec<V>>()).into()
 }
 
-/// The columns of [`RunRow`], in its field order.
+/// The columns of [`RunRow`], in its field order. When the rows come grouped by task (as
+/// [`read_run`](super::read_run) gives them), the task column says so, which lets the
+/// aggregation group by slices instead of hashing.
 pub fn runs_frame(rows: &[RunRow]) -> PolarsResult<DataFrame> {
-    DataFrame::new(
+    let mut df = DataFrame::new(
         rows.len(),
         vec![
             column("run_id", rows, |r| r.run_id.as_str()),
@@ -49,7 +52,13 @@ pub fn runs_frame(rows: &[RunRow]) -> PolarsResult<DataFrame> {
             column("selection_gap", rows, |r| r.selection_gap),
             column("best_node_medal", rows, |r| r.best_node_medal),
         ],
-    )
+    )?;
+    if rows.windows(2).all(|w| w[0].task <= w[1].task) {
+        let mut task = df.column("task")?.as_materialized_series().clone();
+        task.set_sorted_flag(IsSorted::Ascending);
+        df.with_column(Column::from(task))?;
+    }
+    Ok(df)
 }
 
 pub fn attempts_frame(rows: &[AttemptRow]) -> PolarsResult<DataFrame> {

@@ -18,6 +18,7 @@ mod publish;
 mod python_json;
 mod row;
 mod score_at_k;
+mod seed_sums;
 mod significance;
 mod summary;
 mod svg;

@@ -62,7 +62,9 @@ pub fn bar_chart(title: &str, unit: &str, bars: &[Bar], max: Option<f64>) -> Str
     let (lo, hi) = ends.fold((0.0f64, max.unwrap_or(0.0)), |(lo, hi), x| {
         (lo.min(x), hi.max(x))
     });
-    let span = if hi - lo > 0.0 { hi - lo } else { 1.0 };
+    // All zero: an axis from 0 to 1 rather than three ticks on one spot.
+    let hi = if hi > lo { hi } else { lo + 1.0 };
+    let span = hi - lo;
     let x = |v: f64| LABEL_W + (finite(v) - lo) / span * PLOT_W;
     let height = TOP + ROW_H * bars.len() as f64 + BOTTOM;
     let width = LABEL_W + PLOT_W + VALUE_W;
