@@ -53,7 +53,10 @@ rc=0
 echo
 "$bin" status "$run_id"
 echo
+"$bin" report "$run_id" --format md || true
+echo
 echo "Results: results/runs/$run_id"
+echo "  report:          results/runs/$run_id/report/report.html (also .md, .json, .csv, .parquet)"
 echo "  grading report:  results/runs/$run_id/grading_report.json"
 echo "  each search:     results/runs/$run_id/tasks/<task>/seed-0/agent/tree.html"
 echo "  status:          $bin status $run_id"
