@@ -84,6 +84,9 @@ async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Re
         .dir
         .clone()
         .ok_or("the task has no directory to run its score command from (image-based tasks are scored in their container)")?;
+    // The command runs in the work directory, so a relative task dir would not resolve.
+    let task_dir = std::fs::canonicalize(&task_dir)
+        .map_err(|e| format!("task directory {}: {e}", task_dir.display()))?;
     std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
     if let Some(public) = &research.public_dir {
         for entry in std::fs::read_dir(public)
