@@ -1,5 +1,6 @@
 //! Report aggregation at scale, side by side: 1,000,050 per-run rows (the 75 MLE-bench
-//! competitions x 13,334 seeds) aggregated by our polars code (`report::aggregate`) and by
+//! competitions x 13,334 seeds) aggregated by our code (`report::aggregate`: a polars lazy
+//! group-by per task, and one pass over the flag bitmaps for the per-seed sums) and by
 //! a straightforward pandas implementation of the same aggregation
 //! (scripts/bench_report_pandas.py), on the same rows, in one run. Both compute: per
 //! competition the counts, percentile mean/std, cost, time, GPU-hours, selection gap and
@@ -7,7 +8,7 @@
 //! complete seeds, then mean and standard error; the totals. The results are compared
 //! number by number before any timing is printed.
 //!
-//! Run: `cargo bench --bench report_aggregate` (optionally `-- --repeat N`, default 7).
+//! Run: `cargo bench --bench report_aggregate` (optionally `-- --repeat N`, default 15).
 //! Needs the project venv (`scripts/setup-python.sh`) for pandas.
 //! Timed: the aggregation from a table already in memory (polars DataFrame, pandas
 //! DataFrame), median of N runs after one warm-up; loading the CSV is reported apart.
@@ -316,7 +317,7 @@ fn main() {
         .skip_while(|a| a != "--repeat")
         .nth(1)
         .and_then(|n| n.parse().ok())
-        .unwrap_or(7);
+        .unwrap_or(15);
     let (comps, specs) = competitions();
     let started = Instant::now();
     let mut df = table(&comps);

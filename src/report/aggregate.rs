@@ -1,8 +1,10 @@
-//! The aggregation, with polars (lazy): two group-bys over the per-run table, one per
-//! task and one per (kind, complexity, seed); everything else (MLE-bench's per-split
-//! numbers, pass@k, score@k, cost per medal) is arithmetic on their few rows. The last
-//! step of MLE-bench's numbers (mean and standard error across seeds) goes through
-//! [`AggregateMetrics::across`], so a run's split figures equal the official script's.
+//! The aggregation: one polars (lazy) group-by over the per-run table, per task, on a
+//! table grouped by task (so polars aggregates contiguous slices), plus one pass over the
+//! flag bitmaps for the per-seed sums MLE-bench's split numbers need
+//! ([`SeedTable`]). Everything else (the per-split numbers, pass@k, score@k, cost per
+//! medal) is arithmetic on their few rows. The last step of MLE-bench's numbers (mean and
+//! standard error across seeds) goes through [`AggregateMetrics::across`], so a run's
+//! split figures equal the official script's bit for bit.
 
 use std::collections::BTreeMap;
 
@@ -145,7 +147,6 @@ fn count(name: &str) -> Expr {
 }
 
 pub fn aggregate(input: &AggregateInput) -> PolarsResult<Aggregates> {
-    let t0 = std::time::Instant::now();
     let runs = sorted_by_task(input.runs)?;
     let mut per_task_exprs: Vec<Expr> = vec![
         col("kind").first(),
@@ -157,7 +158,6 @@ pub fn aggregate(input: &AggregateInput) -> PolarsResult<Aggregates> {
             .cast(DataType::Int64)
             .alias("failed_runs"),
     ];
-    per_task_exprs.extend(FLAGS.map(count));
     for value in ["percentile", "normalized_score"] {
         per_task_exprs.extend([
             col(value).mean().alias(format!("{value}_mean")),
@@ -195,7 +195,6 @@ pub fn aggregate(input: &AggregateInput) -> PolarsResult<Aggregates> {
         .collect_with_engine(Engine::InMemory)?
         .unwrap_single();
 
-    let t1 = t0.elapsed();
     let kinds = str_column(&per_task, "kind")?;
     let complexities = str_column(&per_task, "complexity")?;
     let seed_counts = i64_column(&per_task, "seeds")?;
@@ -209,16 +208,17 @@ pub fn aggregate(input: &AggregateInput) -> PolarsResult<Aggregates> {
     let seeds = SeedTable::sum(&runs, &blocks)?.ok_or_else(|| {
         PolarsError::ComputeError("the per-task counts do not cover the table".into())
     })?;
-    let t2 = t0.elapsed();
-    if std::env::var_os("AIDE_FLEET_TIMING").is_some() {
-        eprintln!("TIMING per_task {t1:?} seeds {t2:?}");
-    }
     let research_scores = if kinds.iter().any(|k| k.as_deref() == Some("research")) {
         research_scores(&runs)?
     } else {
         BTreeMap::new()
     };
-    let tasks = task_stats(&per_task, &research_scores, input.hidden_score_tasks)?;
+    let tasks = task_stats(
+        &per_task,
+        &seeds,
+        &research_scores,
+        input.hidden_score_tasks,
+    )?;
     Ok(Aggregates {
         splits: splits(input.splits, &tasks, &seeds),
         pass_at_k: mean_at_k(
@@ -313,6 +313,7 @@ fn mean_se(mean: Option<f64>, std: Option<f64>, n: u64) -> Option<MeanSe> {
 
 fn task_stats(
     df: &DataFrame,
+    seeds: &SeedTable,
     research_scores: &BTreeMap<String, Vec<f64>>,
     hidden: &[String],
 ) -> PolarsResult<Vec<TaskStats>> {
@@ -322,14 +323,6 @@ fn task_stats(
     let ints: BTreeMap<&str, Vec<u64>> = [
         "seeds",
         "failed_runs",
-        "graded",
-        "submission_exists",
-        "valid_submission",
-        "gold_medal",
-        "silver_medal",
-        "bronze_medal",
-        "any_medal",
-        "above_median",
         "percentile_n",
         "normalized_score_n",
         "input_tokens",
@@ -357,10 +350,17 @@ fn task_stats(
         .map(|i| {
             let name = task[i].clone().unwrap_or_default();
             let kind = kind[i].clone().unwrap_or_default();
+            let flags = seeds.task_counts(i);
+            let flag = |name: &str| {
+                FLAGS
+                    .iter()
+                    .position(|f| *f == name)
+                    .map_or(0, |f| flags[f])
+            };
             let seeds = int("seeds", i);
-            let pass = if kind == "competition" && int("any_medal", i) <= seeds {
+            let pass = if kind == "competition" && flag("any_medal") <= seeds {
                 let ks = report_ks(seeds as usize);
-                let values = pass_at_ks(seeds as usize, int("any_medal", i) as usize, &ks);
+                let values = pass_at_ks(seeds as usize, flag("any_medal") as usize, &ks);
                 ks.into_iter()
                     .zip(values)
                     .map(|(k, value)| AtK { k, value })
@@ -395,15 +395,15 @@ fn task_stats(
                 kind,
                 complexity: complexity[i].clone(),
                 seeds,
-                graded: int("graded", i),
+                graded: flag("graded"),
                 failed_runs: int("failed_runs", i),
-                submissions: int("submission_exists", i),
-                valid_submissions: int("valid_submission", i),
-                gold: int("gold_medal", i),
-                silver: int("silver_medal", i),
-                bronze: int("bronze_medal", i),
-                any_medal: int("any_medal", i),
-                above_median: int("above_median", i),
+                submissions: flag("submission_exists"),
+                valid_submissions: flag("valid_submission"),
+                gold: flag("gold_medal"),
+                silver: flag("silver_medal"),
+                bronze: flag("bronze_medal"),
+                any_medal: flag("any_medal"),
+                above_median: flag("above_median"),
                 cost_usd: float("cost_usd", i).unwrap_or(0.0),
                 input_tokens: int("input_tokens", i),
                 output_tokens: int("output_tokens", i),
@@ -437,12 +437,12 @@ fn splits(specs: &[SplitSpec], tasks: &[TaskStats], seeds: &SeedTable) -> Vec<Sp
             } else {
                 0
             };
-            let sums = seeds.per_seed(complete_seeds, |r| {
-                r.kind.as_deref() == Some("competition")
+            let sums = seeds.per_seed(complete_seeds, |g| {
+                g.kind.as_deref() == Some("competition")
                     && spec
                         .complexities
                         .as_ref()
-                        .is_none_or(|c| r.complexity.as_ref().is_some_and(|x| c.contains(x)))
+                        .is_none_or(|c| g.complexity.as_ref().is_some_and(|x| c.contains(x)))
             });
             let m = spec.tasks.len();
             let counts: Vec<SeedCounts> = sums

@@ -46,8 +46,11 @@ pub struct Delta {
     pub significant_drop: bool,
 }
 
+/// One run's value of a compared metric; `None` when the run has none.
+type Metric = fn(&RunRow) -> Option<f64>;
+
 /// Per task, the per-seed values of one metric; a task lacking the metric is absent.
-fn values(rows: &[RunRow], metric: fn(&RunRow) -> Option<f64>) -> BTreeMap<&str, Vec<f64>> {
+fn values(rows: &[RunRow], metric: Metric) -> BTreeMap<&str, Vec<f64>> {
     let mut out: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for row in rows {
         if let Some(v) = metric(row) {
@@ -86,7 +89,7 @@ pub fn compare(
     };
 
     let mut deltas = Vec::new();
-    let overall_metrics: [(&str, &'static str, fn(&RunRow) -> Option<f64>); 3] = [
+    let overall_metrics: [(&str, &'static str, Metric); 3] = [
         ("any_medal_percentage", "any_medal", any_medal),
         ("mean_percentile", "percentile", |r| r.percentile),
         ("mean_normalized_score", "normalized_score", |r| {

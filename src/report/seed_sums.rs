@@ -1,8 +1,10 @@
 //! Per-seed sums for MLE-bench's per-split numbers: for each group of tasks (kind and
 //! complexity) and each seed index, how many runs had each flag, and the percentile and
-//! normalised-score sums. One pass over the columns of a table sorted by task, whose
+//! normalised-score sums. One pass over the columns of a table grouped by task, whose
 //! task blocks the per-task aggregation already delimits: a hash group-by on
-//! (kind, complexity, seed) would cost several times the whole per-task aggregation.
+//! (kind, complexity, seed) costs several times the whole per-task aggregation. A block
+//! whose seed indices are 0, 1, 2, ... (the usual layout) is added 64 flags at a time,
+//! which also gives each task's flag counts.
 
 use polars::prelude::*;
 
@@ -18,6 +20,7 @@ pub const FLAGS: [&str; 8] = [
     "any_medal",
 ];
 
+/// Sums of one seed index over a set of tasks.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SeedSums {
     /// Runs with each of [`FLAGS`].
@@ -27,27 +30,35 @@ pub struct SeedSums {
     pub normalized_sum: f64,
 }
 
-impl SeedSums {
-    fn add(&mut self, other: &SeedSums) {
-        for (a, b) in self.counts.iter_mut().zip(other.counts) {
-            *a += b;
-        }
-        self.percentile_sum += other.percentile_sum;
-        self.percentile_n += other.percentile_n;
-        self.normalized_sum += other.normalized_sum;
-    }
-}
-
-/// The tasks sharing a kind and a complexity, and their sums per seed index.
+/// The tasks sharing a kind and a complexity, and their sums per seed index (one vector
+/// per quantity, indexed by seed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     pub kind: Option<String>,
     pub complexity: Option<String>,
-    pub seeds: Vec<SeedSums>,
+    counts: [Vec<u64>; 8],
+    percentile_sum: Vec<f64>,
+    percentile_n: Vec<u64>,
+    normalized_sum: Vec<f64>,
+}
+
+impl Group {
+    fn grow(&mut self, seeds: usize) {
+        if self.percentile_sum.len() < seeds {
+            for c in &mut self.counts {
+                c.resize(seeds, 0);
+            }
+            self.percentile_sum.resize(seeds, 0.0);
+            self.percentile_n.resize(seeds, 0);
+            self.normalized_sum.resize(seeds, 0.0);
+        }
+    }
 }
 
 pub struct SeedTable {
     groups: Vec<Group>,
+    /// Per task block, in order: runs with each of [`FLAGS`].
+    task_counts: Vec<[u64; 8]>,
 }
 
 /// One task's block of rows, in table order.
@@ -57,25 +68,92 @@ pub struct TaskBlock<'a> {
     pub complexity: Option<&'a str>,
 }
 
-fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<bool>> {
-    let ca = df.column(name)?.bool()?;
-    let mut out = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        match arr.validity() {
-            None => out.extend(arr.values_iter()),
-            Some(valid) => out.extend(arr.values_iter().zip(valid.iter()).map(|(v, ok)| v && ok)),
+/// Bits packed 64 rows to a word (row r: bit r % 64 of word r / 64), with a zero word
+/// after the last so that 64 bits can be read from any row.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn get(&self, row: usize) -> bool {
+        (self.0[row / 64] >> (row % 64)) & 1 == 1
+    }
+
+    /// The 64 bits from `row` on.
+    fn word_at(&self, row: usize) -> u64 {
+        let (i, shift) = (row / 64, row % 64);
+        if shift == 0 {
+            self.0[i]
+        } else {
+            (self.0[i] >> shift) | (self.0[i + 1] << (64 - shift))
         }
     }
-    Ok(out)
+
+    /// Adds bits `start..start + counts.len()` to `counts`, 64 at a time; how many were set.
+    fn add_to(&self, counts: &mut [u64], start: usize) -> u64 {
+        let mut ones = 0;
+        for (j, block) in counts.chunks_mut(64).enumerate() {
+            let mut word = self.word_at(start + 64 * j);
+            if block.len() < 64 {
+                word &= (1u64 << block.len()) - 1;
+            }
+            ones += u64::from(word.count_ones());
+            for (b, count) in block.iter_mut().enumerate() {
+                *count += (word >> b) & 1;
+            }
+        }
+        ones
+    }
 }
 
-/// Values with nulls as `None`.
-fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
-    Ok(df.column(name)?.f64()?.iter().collect())
+/// A boolean column's bits, nulls false.
+fn flag_bits(df: &DataFrame, name: &str) -> PolarsResult<Bits> {
+    let ca = df.column(name)?.bool()?.rechunk();
+    let mut words = Vec::with_capacity(ca.len() / 64 + 2);
+    if let Some(arr) = ca.downcast_iter().next() {
+        let bits = match arr.validity() {
+            Some(valid) => arr.values() & valid,
+            None => arr.values().clone(),
+        };
+        let chunks = bits.chunks::<u64>();
+        let remainder = chunks.remainder();
+        let partial = chunks.remainder_len() > 0;
+        words.extend(chunks);
+        if partial {
+            words.push(remainder);
+        }
+    }
+    words.push(0);
+    Ok(Bits(words))
 }
 
-fn indices(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
-    let column = df.column(name)?.cast(&DataType::UInt32)?;
+/// A float column's values, and its validity when it has nulls; `None` when every value
+/// is null (no research task, no leaderboard), which then costs nothing.
+fn float_values(df: &DataFrame, name: &str) -> PolarsResult<Option<(Vec<f64>, Option<Bits>)>> {
+    let ca = df.column(name)?.f64()?.rechunk();
+    if ca.null_count() == ca.len() {
+        return Ok(None);
+    }
+    let Some(arr) = ca.downcast_iter().next() else {
+        return Ok(None);
+    };
+    let valid = match arr.validity() {
+        Some(v) => {
+            let chunks = v.chunks::<u64>();
+            let remainder = chunks.remainder();
+            let partial = chunks.remainder_len() > 0;
+            let mut words: Vec<u64> = chunks.collect();
+            if partial {
+                words.push(remainder);
+            }
+            words.push(0);
+            Some(Bits(words))
+        }
+        None => None,
+    };
+    Ok(Some((arr.values().as_slice().to_vec(), valid)))
+}
+
+fn seed_indices(df: &DataFrame) -> PolarsResult<Vec<u32>> {
+    let column = df.column("seed_index")?.cast(&DataType::UInt32)?;
     let ca = column.u32()?;
     let mut out = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
@@ -91,14 +169,15 @@ impl SeedTable {
         if blocks.iter().map(|b| b.rows).sum::<usize>() != runs.height() {
             return Ok(None);
         }
-        let seed = indices(runs, "seed_index")?;
-        let flags: Vec<Vec<bool>> = FLAGS
+        let seed = seed_indices(runs)?;
+        let flags: Vec<Bits> = FLAGS
             .iter()
-            .map(|f| bools(runs, f))
+            .map(|f| flag_bits(runs, f))
             .collect::<PolarsResult<_>>()?;
-        let percentile = floats(runs, "percentile")?;
-        let normalized = floats(runs, "normalized_score")?;
+        let percentile = float_values(runs, "percentile")?;
+        let normalized = float_values(runs, "normalized_score")?;
         let mut groups: Vec<Group> = Vec::new();
+        let mut task_counts = Vec::with_capacity(blocks.len());
         let mut start = 0;
         for block in blocks {
             let g = match groups.iter().position(|g| {
@@ -109,40 +188,145 @@ impl SeedTable {
                     groups.push(Group {
                         kind: block.kind.map(str::to_owned),
                         complexity: block.complexity.map(str::to_owned),
-                        seeds: Vec::new(),
+                        counts: Default::default(),
+                        percentile_sum: Vec::new(),
+                        percentile_n: Vec::new(),
+                        normalized_sum: Vec::new(),
                     });
                     groups.len() - 1
                 }
             };
-            let sums = &mut groups[g].seeds;
-            for row in start..start + block.rows {
-                let s = seed[row] as usize;
-                if sums.len() <= s {
-                    sums.resize(s + 1, SeedSums::default());
+            let group = &mut groups[g];
+            let rows = start..start + block.rows;
+            let seeds = &seed[rows.clone()];
+            let in_order = seeds.iter().enumerate().all(|(i, &s)| s as usize == i);
+            group.grow(seeds.iter().map(|&s| s as usize + 1).max().unwrap_or(0));
+            let mut task = [0u64; 8];
+            if in_order {
+                for ((counts, bits), ones) in group.counts.iter_mut().zip(&flags).zip(&mut task) {
+                    *ones = bits.add_to(&mut counts[..block.rows], start);
                 }
-                let sum = &mut sums[s];
-                for (count, flag) in sum.counts.iter_mut().zip(&flags) {
-                    *count += u64::from(flag[row]);
+            } else {
+                for row in rows.clone() {
+                    let s = seed[row] as usize;
+                    for ((counts, bits), ones) in group.counts.iter_mut().zip(&flags).zip(&mut task)
+                    {
+                        let bit = u64::from(bits.get(row));
+                        counts[s] += bit;
+                        *ones += bit;
+                    }
                 }
-                if let Some(p) = percentile[row] {
-                    sum.percentile_sum += p;
-                    sum.percentile_n += 1;
+            }
+            task_counts.push(task);
+            if let Some((values, valid)) = &percentile {
+                for row in rows.clone() {
+                    if valid.as_ref().is_none_or(|v| v.get(row)) {
+                        let s = seed[row] as usize;
+                        group.percentile_sum[s] += values[row];
+                        group.percentile_n[s] += 1;
+                    }
                 }
-                sum.normalized_sum += normalized[row].unwrap_or(0.0);
+            }
+            if let Some((values, valid)) = &normalized {
+                for row in rows {
+                    if valid.as_ref().is_none_or(|v| v.get(row)) {
+                        group.normalized_sum[seed[row] as usize] += values[row];
+                    }
+                }
             }
             start += block.rows;
         }
-        Ok(Some(SeedTable { groups }))
+        Ok(Some(SeedTable {
+            groups,
+            task_counts,
+        }))
+    }
+
+    /// The `block`-th task's runs with each of [`FLAGS`].
+    pub fn task_counts(&self, block: usize) -> [u64; 8] {
+        self.task_counts.get(block).copied().unwrap_or_default()
     }
 
     /// Sums over the groups `keep` selects, per seed index below `seeds`.
     pub fn per_seed(&self, seeds: usize, keep: impl Fn(&Group) -> bool) -> Vec<SeedSums> {
         let mut out = vec![SeedSums::default(); seeds];
         for group in self.groups.iter().filter(|g| keep(g)) {
-            for (total, sums) in out.iter_mut().zip(&group.seeds) {
-                total.add(sums);
+            let n = seeds.min(group.percentile_sum.len());
+            for (s, total) in out.iter_mut().enumerate().take(n) {
+                for (c, counts) in total.counts.iter_mut().zip(&group.counts) {
+                    *c += counts[s];
+                }
+                total.percentile_sum += group.percentile_sum[s];
+                total.percentile_n += group.percentile_n[s];
+                total.normalized_sum += group.normalized_sum[s];
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two tasks of one group, 70 and 130 seeds (blocks cross word boundaries), with the
+    /// seeds of the second in reverse order (the row-by-row path).
+    fn table(reverse: bool) -> (DataFrame, Vec<usize>) {
+        let sizes = [70usize, 130];
+        let mut seed = Vec::new();
+        let mut flag = Vec::new();
+        let mut pct = Vec::new();
+        for (t, &n) in sizes.iter().enumerate() {
+            let order: Vec<u32> = if reverse && t == 1 {
+                (0..n as u32).rev().collect()
+            } else {
+                (0..n as u32).collect()
+            };
+            for s in order {
+                seed.push(s);
+                flag.push((s * 7 + t as u32).is_multiple_of(3));
+                pct.push((s % 5 != 0).then_some(f64::from(s)));
+            }
+        }
+        let n = seed.len();
+        let mut columns: Vec<Column> = vec![
+            Series::new("seed_index".into(), seed).into(),
+            Series::new("percentile".into(), pct).into(),
+            Series::new("normalized_score".into(), vec![None::<f64>; n]).into(),
+        ];
+        for f in FLAGS {
+            columns.push(Series::new(f.into(), flag.clone()).into());
+        }
+        (DataFrame::new(n, columns).unwrap(), sizes.to_vec())
+    }
+
+    #[test]
+    fn in_order_and_shuffled_blocks_sum_alike() {
+        let sums = |reverse| {
+            let (df, sizes) = table(reverse);
+            let blocks: Vec<TaskBlock> = sizes
+                .iter()
+                .map(|&rows| TaskBlock {
+                    rows,
+                    kind: Some("competition"),
+                    complexity: None,
+                })
+                .collect();
+            SeedTable::sum(&df, &blocks)
+                .unwrap()
+                .unwrap()
+                .per_seed(130, |_| true)
+        };
+        let (a, b) = (sums(false), sums(true));
+        assert_eq!(a, b);
+        // Seed 0: both tasks flag it only if (0 + t) % 3 == 0: task 0 does.
+        assert_eq!(a[0].counts[7], 1);
+        // Seeds 70.. exist only in the second task.
+        let direct = (100..130u32)
+            .filter(|s| (s * 7 + 1).is_multiple_of(3))
+            .count() as u64;
+        assert_eq!(a[100..].iter().map(|s| s.counts[0]).sum::<u64>(), direct);
+        assert_eq!(a[5].percentile_n, 0);
+        assert_eq!(a[6].percentile_n, 2);
     }
 }
