@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::aggregate::{AtK, TaskStats};
-use super::markdown::{hours, plural, pm, split_label, usd, verdict};
+use super::markdown::{duration, plural, pm, split_label, usd, verdict};
 use super::summary::Summary;
 use super::svg::{Bar, Line, bar_chart, escape, line_chart};
 
@@ -125,7 +125,7 @@ pub fn render(summary: &Summary) -> String {
         table(
             &mut body,
             &[
-                "", "metric", "current", "baseline", "Δ", "p", "p (Holm)", "",
+                "compared", "metric", "current", "baseline", "Δ", "p", "p (Holm)", "flag",
             ],
             &rows,
         );
@@ -230,7 +230,7 @@ pub fn render(summary: &Summary) -> String {
                         .map(|p| format!("{:.2} ± {:.2}", p.mean, p.standard_error))
                         .unwrap_or_else(|| "–".into()),
                     usd(t.cost_usd),
-                    hours(t.elapsed_s),
+                    duration(t.elapsed_s),
                     format!("{:.2}", t.gpu_hours),
                 ]
             })
@@ -336,8 +336,8 @@ pub fn render(summary: &Summary) -> String {
             ],
             vec![
                 "agent time".into(),
-                hours(t.elapsed_s),
-                per_medal(t.elapsed_s_per_medal, &hours),
+                duration(t.elapsed_s),
+                per_medal(t.elapsed_s_per_medal, &duration),
             ],
             vec![
                 "GPU-hours".into(),

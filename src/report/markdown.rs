@@ -40,8 +40,15 @@ pub fn usd(x: f64) -> String {
     format!("${x:.2}")
 }
 
-pub fn hours(seconds: f64) -> String {
-    format!("{:.2} h", seconds / 3600.0)
+/// Wall time in the unit that keeps it readable: `42 s`, `3.5 min`, `1.25 h`.
+pub fn duration(seconds: f64) -> String {
+    if seconds < 59.5 {
+        format!("{seconds:.0} s")
+    } else if seconds < 3600.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else {
+        format!("{:.2} h", seconds / 3600.0)
+    }
 }
 
 fn at_k_row(values: &[AtK], scale: f64) -> (String, String) {
@@ -184,7 +191,7 @@ pub fn render(summary: &Summary) -> String {
                     .unwrap_or_default(),
                 pm_task(&t.percentile, 1.0),
                 usd(t.cost_usd),
-                hours(t.elapsed_s),
+                duration(t.elapsed_s),
                 t.gpu_hours,
             );
         }
@@ -219,7 +226,7 @@ pub fn render(summary: &Summary) -> String {
                 pm_task(&t.normalized_score, 1.0),
                 at_k.join(", "),
                 usd(t.cost_usd),
-                hours(t.elapsed_s),
+                duration(t.elapsed_s),
                 t.gpu_hours
             );
         }
@@ -262,9 +269,9 @@ pub fn render(summary: &Summary) -> String {
     let _ = writeln!(
         out,
         "| agent time | {} | {} | {} |",
-        hours(t.elapsed_s),
-        hours(per_run(t.elapsed_s)),
-        per_medal(t.elapsed_s_per_medal, hours)
+        duration(t.elapsed_s),
+        duration(per_run(t.elapsed_s)),
+        per_medal(t.elapsed_s_per_medal, duration)
     );
     let _ = writeln!(
         out,
@@ -359,7 +366,7 @@ fn render_comparison(out: &mut String, c: &Comparison) {
     let _ = writeln!(out, "{}\n", verdict(c));
     let _ = writeln!(
         out,
-        "| | metric | current | baseline | Δ | p | p (Holm) | n | |"
+        "| compared | metric | current | baseline | Δ | p | p (Holm) | n | flag |"
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|");
     for d in c.overall.iter().chain(&c.tasks) {
