@@ -17,5 +17,5 @@ pub use gpus::{GpuPool, discover as discover_gpus};
 pub use grading::{grade_run, grade_task};
 pub use local::{LocalError, LocalExecutor};
 pub use plan::{PlanError, PlannedRun, agent_args, plan};
-pub use scoring::{ReScore, SOLUTION_FILE, normalize};
+pub use scoring::{ReScore, SOLUTION_FILE};
 pub use status::{Attempt, AttemptOutcome, RunState, RunStatus};

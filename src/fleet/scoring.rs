@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::bench::Research;
+use crate::bench::rebench::normalized_score;
 
 /// The name the best script takes in the scorer's work directory.
 pub const SOLUTION_FILE: &str = "solution.py";
@@ -19,8 +20,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub struct ReScore {
     pub task: String,
     pub score: Option<f64>,
-    /// (score - starting) / (reference - starting): 0 is the starting solution, 1 the
-    /// reference; above 1 beats it.
+    /// (score - starting) / (reference - starting), floored at 0: 0 is the starting
+    /// solution (or worse), 1 the reference; above 1 beats it.
     pub normalized_score: Option<f64>,
     pub starting_score: f64,
     pub reference_score: f64,
@@ -29,11 +30,6 @@ pub struct ReScore {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub created_at: String,
-}
-
-pub fn normalize(score: f64, starting: f64, reference: f64) -> Option<f64> {
-    let span = reference - starting;
-    (span != 0.0 && score.is_finite()).then(|| (score - starting) / span)
 }
 
 fn quote(path: &Path) -> String {
@@ -71,7 +67,7 @@ pub async fn score(
     match run_scorer(research, best_solution, work).await {
         Ok(score) => {
             record.score = Some(score);
-            record.normalized_score = normalize(score, s.starting_score, s.reference_score);
+            record.normalized_score = normalized_score(score, s.starting_score, s.reference_score);
         }
         Err(reason) => record.reason = Some(reason),
     }
@@ -160,18 +156,5 @@ async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Re
             out.status,
             tail(&out.stderr)
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalisation_puts_start_at_0_and_reference_at_1() {
-        assert_eq!(normalize(6.8, 6.8, 3.38), Some(0.0));
-        assert_eq!(normalize(3.38, 6.8, 3.38), Some(1.0));
-        assert!(normalize(1.67, 6.8, 3.38).unwrap() > 1.0);
-        assert_eq!(normalize(1.0, 2.0, 2.0), None);
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::bench::rebench::normalized_score;
 use crate::grade::CompetitionReport;
 
 use super::task_info::ResearchInfo;
@@ -57,14 +58,10 @@ impl ScoreRecord {
             (Some(s), Some(r)) => Some((s, r)),
             _ => catalog.map(|c| (c.starting_score, c.reference_score)),
         };
-        normalize(self.score, anchors)
-    }
-}
-
-/// 0 for no score, no anchors or equal anchors.
-fn normalize(score: Option<f64>, anchors: Option<(f64, f64)>) -> f64 {
-    match (score, anchors) {
-        (Some(y), Some((s, r))) if y.is_finite() && r != s => ((y - s) / (r - s)).max(0.0),
-        _ => 0.0,
+        // 0 for no score, no anchors or equal anchors.
+        self.score
+            .zip(anchors)
+            .and_then(|(y, (s, r))| normalized_score(y, s, r))
+            .unwrap_or(0.0)
     }
 }

@@ -6,4 +6,4 @@ mod scoring;
 
 pub use catalog::ReBenchCatalog;
 pub use manifest::ReManifest;
-pub use scoring::{ReScoring, ScoreLogRule};
+pub use scoring::{ReScoring, ScoreLogRule, normalized_score};

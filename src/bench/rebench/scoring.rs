@@ -31,6 +31,14 @@ pub struct ReScoring {
     pub visible_to_agent: bool,
 }
 
+/// RE-Bench's normalised score: `(score - starting) / (reference - starting)`, so 0 is the
+/// starting solution and 1 the reference; floored at 0 (worse than the start counts as 0,
+/// as METR scores it), never capped above. `None` for a non-finite score or equal anchors.
+pub fn normalized_score(score: f64, starting: f64, reference: f64) -> Option<f64> {
+    let span = reference - starting;
+    (span != 0.0 && score.is_finite()).then(|| ((score - starting) / span).max(0.0))
+}
+
 fn default_true() -> bool {
     true
 }
@@ -80,5 +88,24 @@ impl ReScoring {
             problems.push(("score_command", "must not be empty".to_owned()));
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_puts_start_at_0_and_reference_at_1_and_floors_at_0() {
+        assert_eq!(normalized_score(6.8, 6.8, 3.38), Some(0.0));
+        assert_eq!(normalized_score(3.38, 6.8, 3.38), Some(1.0));
+        assert!(normalized_score(1.67, 6.8, 3.38).unwrap() > 1.0);
+        assert_eq!(
+            normalized_score(9.0, 6.8, 3.38),
+            Some(0.0),
+            "slower than the start"
+        );
+        assert_eq!(normalized_score(f64::NAN, 6.8, 3.38), None);
+        assert_eq!(normalized_score(1.0, 2.0, 2.0), None);
     }
 }
