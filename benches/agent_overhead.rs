@@ -1,6 +1,7 @@
 //! Agent overhead per step: a step's wall time minus the time spent waiting for the LLM
-//! and for the Python child, measured with an instant scripted LLM on 127.0.0.1 and a
-//! trivial script, at the 10th, 100th and 500th node of one search.
+//! and for the Python children (the script, and the syntax check of the model's code),
+//! measured with an instant scripted LLM on 127.0.0.1 and a trivial script, at the 10th,
+//! 100th and 500th node of one search.
 //!
 //! Run: `cargo bench --bench agent_overhead` (optionally `-- STEPS`, default 500).
 //! The baseline is the same search's first nodes: the ratio at 500 vs 10 nodes shows
@@ -42,7 +43,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn overhead_ms(t: &StepTiming) -> f64 {
-    (t.total_s - t.llm_s - t.exec_s) * 1000.0
+    (t.total_s - t.llm_s - t.exec_s - t.check_s) * 1000.0
 }
 
 fn main() {
@@ -79,12 +80,14 @@ fn main() {
         agent.journal().nodes().to_vec()
     });
 
-    println!("agent overhead per step (step wall time minus LLM wait minus script run time)");
     println!(
-        "{:>14} {:>12} {:>12} {:>12}",
-        "nodes", "median ms", "p90 ms", "llm+exec ms"
+        "agent overhead per step (step wall time minus LLM wait, script run and syntax check)"
     );
-    let window = |lo: usize, hi: usize| -> Option<(f64, f64, f64)> {
+    println!(
+        "{:>14} {:>12} {:>12} {:>12} {:>12}",
+        "nodes", "median ms", "p90 ms", "llm+exec ms", "check ms"
+    );
+    let window = |lo: usize, hi: usize| -> Option<(f64, f64, f64, f64)> {
         let w: Vec<&Node> = nodes
             .iter()
             .filter(|n| n.step >= lo && n.step < hi)
@@ -100,7 +103,8 @@ fn main() {
                 .map(|n| (n.timing.llm_s + n.timing.exec_s) * 1000.0)
                 .collect(),
         );
-        Some((median(o), p90, waited))
+        let check = median(w.iter().map(|n| n.timing.check_s * 1000.0).collect());
+        Some((median(o), p90, waited, check))
     };
     let mut medians = Vec::new();
     for at in [10, 100, 500] {
@@ -108,9 +112,9 @@ fn main() {
             continue;
         }
         let lo = at.saturating_sub(10);
-        if let Some((m, p90, waited)) = window(lo, at) {
+        if let Some((m, p90, waited, check)) = window(lo, at) {
             println!(
-                "{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2}",
+                "{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2} {check:>12.2}",
                 format!("{}-{at}", lo + 1)
             );
             medians.push((at, m));

@@ -61,12 +61,68 @@ async fn an_answer_without_a_code_block_is_asked_again_then_run_as_is() {
     assert_eq!(ns[0]["exc_type"], "SyntaxError");
     assert_eq!(bug_kinds(&ns[0])[0], "exception");
     assert!(
-        r.finished.stderr.contains("no code block in 3 answers"),
+        r.finished
+            .stderr
+            .contains("no compiling code block in 3 answers"),
         "{}",
         r.finished.stderr
     );
     assert_eq!(ns[1]["is_buggy"], false);
     assert_eq!(code_requests(&llm), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_that_does_not_compile_is_asked_again_and_only_compiling_blocks_run() {
+    let llm = ScriptedLlm::start(always(good_script(0.8))).await;
+    llm.push_code(Reply::code("Broken.", "def train(:\n    pass\n"));
+    let answer = format!(
+        "Two blocks, one broken.\n\n```python\nprint('first')\n```\n\n```python\nfor x in\n```\n\n```python\n{}```\n",
+        good_script(0.7)
+    );
+    llm.push_code(Reply::Text(answer));
+    let r = search(&llm, &["--steps", "1"]).await;
+    assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
+    let ns = nodes(&r.out);
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0]["plan"], "Two blocks, one broken.");
+    let code = ns[0]["code"].as_str().unwrap();
+    assert!(code.starts_with("print('first')\n\nimport csv"), "{code}");
+    assert!(!code.contains("for x in"), "{code}");
+    assert_eq!(ns[0]["is_buggy"], false, "{}", ns[0]);
+    assert!(ns[0]["timing"]["check_s"].as_f64().unwrap() > 0.0);
+    assert!(
+        r.finished
+            .stderr
+            .contains("code answer 1/3: none of its 1 code blocks compiles"),
+        "{}",
+        r.finished.stderr
+    );
+    assert_eq!(code_requests(&llm), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_without_a_plan_is_asked_again_then_run_without_one() {
+    let llm = ScriptedLlm::start(always(good_script(0.8))).await;
+    for _ in 0..3 {
+        llm.push_code(Reply::Text(format!("```python\n{}```", good_script(0.6))));
+    }
+    let r = search(&llm, &["--steps", "1"]).await;
+    assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
+    let ns = nodes(&r.out);
+    assert_eq!(ns[0]["plan"], "");
+    assert_eq!(
+        ns[0]["code"].as_str().unwrap().trim(),
+        good_script(0.6).trim()
+    );
+    assert_eq!(ns[0]["is_buggy"], false, "{}", ns[0]);
+    assert!(
+        r.finished
+            .stderr
+            .contains("no plan with compiling code in 3 answers; running the last one's code"),
+        "{}",
+        r.finished.stderr
+    );
+    assert_eq!(code_requests(&llm), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

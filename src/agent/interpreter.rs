@@ -139,6 +139,11 @@ impl Interpreter {
         &self.python
     }
 
+    /// The environment scripts get: the allowed variables and the fixed ones.
+    pub fn env(&self) -> impl Iterator<Item = (&OsString, &OsString)> {
+        self.env.iter().map(|(k, v)| (k, v))
+    }
+
     /// Runs `code` with `workspace` as the working directory.
     pub async fn run(&self, workspace: &Path, code: &str, timeout: Duration) -> ExecResult {
         let started = Instant::now();
@@ -177,7 +182,7 @@ impl Interpreter {
             .arg(SCRIPT_NAME)
             .current_dir(workspace)
             .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env())
             .stdin(Stdio::null())
             .stdout(Stdio::from(writer.try_clone()?))
             .stderr(Stdio::from(writer))

@@ -13,6 +13,7 @@ mod preview;
 mod prompts;
 mod review;
 mod search;
+mod syntax;
 mod workspace;
 
 pub use artifacts::{BEST_SOLUTION_FILE, JOURNAL_FILE, TREE_FILE, USAGE_FILE};

@@ -68,6 +68,9 @@ pub struct NodeUsage {
 pub struct StepTiming {
     pub llm_s: f64,
     pub exec_s: f64,
+    /// The Python syntax check of the model's code blocks (absent in older records).
+    #[serde(default)]
+    pub check_s: f64,
     pub total_s: f64,
 }
 

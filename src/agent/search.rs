@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use super::artifacts;
 use super::checkpoint::{CheckpointError, Progress, RunDir, RunMeta};
 use super::config::AgentConfig;
-use super::extract::{extract_code, extract_plan};
+use super::extract::{code_blocks, extract_plan, join_blocks};
 use super::interpreter::{ExecResult, Interpreter};
 use super::journal::Journal;
 use super::node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
@@ -20,6 +20,7 @@ use super::policy::{self, Action};
 use super::preview;
 use super::prompts::{self, PromptContext, humanize_seconds};
 use super::review::{self, Verdict};
+use super::syntax;
 use super::workspace::{self, Workspace};
 use crate::llm::{ChatRequest, Completion, Llm, LlmError, Usage};
 
@@ -375,7 +376,10 @@ impl<'o> Agent<'o> {
         };
         let mut usage = NodeUsage::default();
         let mut llm_s = 0.0;
-        let (plan, code) = self.write_code(prompt, &mut usage, &mut llm_s).await?;
+        let mut check_s = 0.0;
+        let (plan, code) = self
+            .write_code(prompt, &mut usage, &mut llm_s, &mut check_s)
+            .await?;
 
         self.emit(Event::Phase {
             step,
@@ -457,6 +461,7 @@ impl<'o> Agent<'o> {
             timing: StepTiming {
                 llm_s,
                 exec_s: exec.exec_time,
+                check_s,
                 total_s: step_started.elapsed().as_secs_f64(),
             },
             search_elapsed_s: self.elapsed(),
@@ -521,14 +526,19 @@ impl<'o> Agent<'o> {
         Ok(completion)
     }
 
+    /// Asks for a plan and code until an answer has both: prose before the first fence and
+    /// at least one block that compiles (AIDE keeps only those). After `CODE_ATTEMPTS`
+    /// answers, the last one's compiling code runs without a plan; with none, AIDE's
+    /// fallback: the raw answer runs as it is (and fails, and gets debugged).
     async fn write_code(
         &mut self,
         prompt: String,
         usage: &mut NodeUsage,
         llm_s: &mut f64,
+        check_s: &mut f64,
     ) -> Result<(String, String), AgentError> {
-        let mut last = String::new();
-        for _ in 0..CODE_ATTEMPTS {
+        let mut last = (String::new(), None);
+        for attempt in 1..=CODE_ATTEMPTS {
             let request = ChatRequest {
                 model: self.cfg.models.code.clone(),
                 prompt: prompt.clone(),
@@ -538,15 +548,53 @@ impl<'o> Agent<'o> {
                 tool: None,
             };
             let completion = self.call(request, usage, llm_s, false).await?;
-            if let Some(code) = extract_code(&completion.text) {
-                return Ok((extract_plan(&completion.text), code));
-            }
-            last = completion.text;
+            let blocks = code_blocks(&completion.text);
+            let t = Instant::now();
+            let kept = self.compiling(&blocks).await;
+            *check_s += t.elapsed().as_secs_f64();
+            let plan = extract_plan(&completion.text);
+            let code = join_blocks(&kept);
+            let problem = match &code {
+                Some(code) if !plan.is_empty() => return Ok((plan, code.clone())),
+                Some(_) => "no plan before the code".to_string(),
+                None if blocks.is_empty() => "no code block".to_string(),
+                None => format!("none of its {} code blocks compiles", blocks.len()),
+            };
+            self.emit(Event::Warning(format!(
+                "code answer {attempt}/{CODE_ATTEMPTS}: {problem}"
+            )));
+            last = (completion.text, code);
         }
-        self.emit(Event::Warning(format!(
-            "no code block in {CODE_ATTEMPTS} answers; running the last answer as it is"
-        )));
-        Ok((String::new(), last))
+        Ok(match last {
+            (_, Some(code)) => {
+                self.emit(Event::Warning(format!(
+                    "no plan with compiling code in {CODE_ATTEMPTS} answers; running the last one's code"
+                )));
+                (String::new(), code)
+            }
+            (text, None) => {
+                self.emit(Event::Warning(format!(
+                    "no compiling code block in {CODE_ATTEMPTS} answers; running the last answer as it is"
+                )));
+                (String::new(), text)
+            }
+        })
+    }
+
+    /// The blocks that compile; all of them when the check itself cannot run (the script's
+    /// own run then reports what is wrong).
+    async fn compiling<'a>(&mut self, blocks: &[&'a str]) -> Vec<&'a str> {
+        match syntax::compiles(&self.interpreter, blocks).await {
+            Ok(verdicts) => blocks
+                .iter()
+                .zip(verdicts)
+                .filter_map(|(b, ok)| ok.then_some(*b))
+                .collect(),
+            Err(e) => {
+                self.emit(Event::Warning(format!("syntax check skipped: {e}")));
+                blocks.to_vec()
+            }
+        }
     }
 
     async fn review(
