@@ -215,7 +215,11 @@ impl<'o> Agent<'o> {
     }
 
     fn spent_usd(&self) -> f64 {
-        self.journal.nodes().iter().map(|n| n.usage.cost_usd).sum()
+        // From +0.0: `sum` of no floats is -0.0, which progress.json would print.
+        self.journal
+            .nodes()
+            .iter()
+            .fold(0.0, |total, n| total + n.usage.cost_usd)
     }
 
     fn time_remaining(&self) -> Option<f64> {

@@ -464,7 +464,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
         )),
         // The agent's own failure is the one to act on; the store's is reported after it.
         (Err(failure), Some(Err(e))) => {
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {}", exit::chain(&failure.error));
             eprintln!("error: the final upload to the store did not complete either: {e}");
             Ok(failure.code)
         }

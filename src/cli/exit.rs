@@ -49,10 +49,24 @@ pub fn report(result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {:#}", f.error);
+            eprintln!("error: {}", chain(&f.error));
             ExitCode::from(f.code)
         }
     }
+}
+
+/// The error and its causes joined by ": ", each cause once: library errors often name
+/// their source in their own message already, and `{:#}` would repeat it.
+pub fn chain(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 pub const EXIT_CODES_HELP: &str = "\
@@ -64,3 +78,33 @@ Exit codes:
   4    the LLM provider failed (401/403/404, or unavailable through every retry)
   5    run: some runs failed after every retry (aide-fleet status shows why)
   130  interrupted by SIGINT/SIGTERM; artifacts are written, --resume continues";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the LLM failed: {0}")]
+    struct Outer(#[from] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("gave up after 6 attempts")]
+    struct Inner;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let e = anyhow::Error::from(Outer(Inner));
+        assert_eq!(chain(&e), "the LLM failed: gave up after 6 attempts");
+        let e = e.context("step 3");
+        assert_eq!(
+            chain(&e),
+            "step 3: the LLM failed: gave up after 6 attempts"
+        );
+    }
+
+    #[test]
+    fn causes_not_in_the_message_are_appended() {
+        let e = anyhow::Error::from(Inner).context("reading the journal");
+        assert_eq!(chain(&e), "reading the journal: gave up after 6 attempts");
+    }
+}

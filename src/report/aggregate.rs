@@ -538,7 +538,8 @@ fn selection(per_task: &DataFrame) -> PolarsResult<Option<SelectionStats>> {
 
 fn totals(tasks: &[TaskStats]) -> Totals {
     let sum_u = |f: fn(&TaskStats) -> u64| tasks.iter().map(f).sum::<u64>();
-    let sum_f = |f: fn(&TaskStats) -> f64| tasks.iter().map(f).sum::<f64>();
+    // From +0.0: `sum` of no floats is -0.0.
+    let sum_f = |f: fn(&TaskStats) -> f64| tasks.iter().map(f).fold(0.0, |a, b| a + b);
     let medals = sum_u(|t| t.any_medal);
     let per_medal = |x: f64| (medals > 0).then(|| x / medals as f64);
     let cost_usd = sum_f(|t| t.cost_usd);
