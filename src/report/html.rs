@@ -64,10 +64,10 @@ pub fn render(summary: &Summary) -> String {
     let states: Vec<String> = s.states.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = write!(
         body,
-        "<p>{} · {} runs over {} tasks ({}) · generated {}</p>",
+        "<p>{} · {} over {} ({}) · generated {}</p>",
         escape(s.suite.as_deref().unwrap_or("unknown suite")),
-        a.totals.runs,
-        a.tasks.len(),
+        plural(a.totals.runs as usize, "run"),
+        plural(a.tasks.len(), "task"),
         escape(&states.join(", ")),
         escape(&s.generated_at)
     );

@@ -81,9 +81,9 @@ pub fn render(summary: &Summary) -> String {
     let states: Vec<String> = s.states.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = writeln!(
         out,
-        "{suite}; {} runs over {} tasks ({}); generated {}.\n",
-        a.totals.runs,
-        a.tasks.len(),
+        "{suite}; {} over {} ({}); generated {}.\n",
+        plural(a.totals.runs as usize, "run"),
+        plural(a.tasks.len(), "task"),
         states.join(", "),
         s.generated_at
     );
