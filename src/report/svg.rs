@@ -150,6 +150,9 @@ fn header(title: &str, width: f64, height: f64) -> String {
     )
 }
 
+/// Horizontal room, in pixels, an x-axis label needs from the previous one.
+const MIN_LABEL_GAP: f64 = 24.0;
+
 /// Lines over a shared x axis (k = 1, 2, ...), y from 0 to the largest value (or `y_max`).
 pub fn line_chart(title: &str, x_label: &str, lines: &[Line], y_max: Option<f64>) -> String {
     let (w, h, left, right, top, bottom) = (560.0, 260.0, 56.0, 150.0, 34.0, 40.0);
@@ -159,10 +162,11 @@ pub fn line_chart(title: &str, x_label: &str, lines: &[Line], y_max: Option<f64>
     let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
     });
-    let (x_lo, x_hi) = if x_lo.is_finite() {
-        (x_lo, x_hi.max(x_lo + 1.0))
-    } else {
-        (0.0, 1.0)
+    // One x (a single seed): the point sits in the middle of the axis.
+    let (x_lo, x_hi) = match (x_lo.is_finite(), x_hi > x_lo) {
+        (true, true) => (x_lo, x_hi),
+        (true, false) => (x_lo - 1.0, x_lo + 1.0),
+        _ => (0.0, 1.0),
     };
     let y_hi = lines
         .iter()
@@ -187,14 +191,27 @@ pub fn line_chart(title: &str, x_label: &str, lines: &[Line], y_max: Option<f64>
             tick(v)
         );
     }
-    let k_max = x_hi.round() as i64;
-    let k_min = x_lo.round() as i64;
-    for k in k_min..=k_max {
+    // Labels at the points' x values (k = 1..20, then powers of two and the seed count),
+    // skipping any that would overlap the previous one.
+    let mut ks: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .filter(|x| x.is_finite())
+        .collect();
+    ks.sort_by(f64::total_cmp);
+    ks.dedup();
+    let mut last_label = f64::NEG_INFINITY;
+    for k in ks {
+        if px(k) - last_label < MIN_LABEL_GAP {
+            continue;
+        }
+        last_label = px(k);
         let _ = write!(
             svg,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="tick">{k}</text>"#,
-            px(k as f64),
-            h - bottom + 16.0
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"#,
+            px(k),
+            h - bottom + 16.0,
+            tick(k)
         );
     }
     let _ = write!(
@@ -240,4 +257,49 @@ pub fn line_chart(title: &str, x_label: &str, lines: &[Line], y_max: Option<f64>
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x_labels(svg: &str) -> Vec<(f64, String)> {
+        svg.split(r#"<text x=""#)
+            .skip(1)
+            .filter(|t| t.contains(r#"text-anchor="middle" class="tick">"#))
+            .filter_map(|t| {
+                let x = t.split('"').next()?.parse().ok()?;
+                let label = t.split('>').nth(1)?.split('<').next()?.to_string();
+                Some((x, label))
+            })
+            .filter(|(_, label)| label.parse::<f64>().is_ok())
+            .collect()
+    }
+
+    #[test]
+    fn many_ks_get_labels_that_do_not_overlap() {
+        let points: Vec<(f64, f64)> = (1..=100).map(|k| (k as f64, 50.0)).collect();
+        let line = Line {
+            name: "all".into(),
+            points,
+        };
+        let labels = x_labels(&line_chart("pass@k", "k", &[line], Some(100.0)));
+        assert!(labels.len() > 5 && labels.len() < 20, "{labels:?}");
+        assert_eq!(labels[0].1, "1");
+        assert!(labels.windows(2).all(|w| w[1].0 - w[0].0 >= MIN_LABEL_GAP));
+    }
+
+    #[test]
+    fn a_single_k_sits_in_the_middle_with_its_own_label_only() {
+        let line = Line {
+            name: "all".into(),
+            points: vec![(1.0, 0.0)],
+        };
+        let svg = line_chart("pass@k", "k", &[line], Some(100.0));
+        let labels = x_labels(&svg);
+        assert_eq!(labels.len(), 1, "{labels:?}");
+        assert_eq!(labels[0].1, "1");
+        let (w, left, right) = (560.0, 56.0, 150.0);
+        assert!((labels[0].0 - (left + (w - left - right) / 2.0)).abs() < 0.1);
+    }
 }
