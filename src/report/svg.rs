@@ -47,6 +47,20 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Characters of a bar label that fit left of the plot at the label font size.
+const LABEL_CHARS: usize = 32;
+
+/// The label, shortened with an ellipsis when it would run off the left edge (MLE-bench
+/// ids reach 56 characters); the full one is the element's tooltip.
+fn fitted_label(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        label.to_string()
+    } else {
+        let head: String = label.chars().take(LABEL_CHARS - 1).collect();
+        format!("{head}…")
+    }
+}
+
 fn finite(x: f64) -> f64 {
     if x.is_finite() { x } else { 0.0 }
 }
@@ -82,10 +96,11 @@ pub fn bar_chart(title: &str, unit: &str, bars: &[Bar], max: Option<f64>) -> Str
         let color = if b.highlight { RED } else { BLUE };
         let _ = write!(
             svg,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="label">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="label"><title>{}</title>{}</text>"#,
             LABEL_W - 8.0,
             y + ROW_H * 0.65,
-            escape(&b.label)
+            escape(&b.label),
+            escape(&fitted_label(&b.label))
         );
         let _ = write!(
             svg,
@@ -274,6 +289,26 @@ mod tests {
             })
             .filter(|(_, label)| label.parse::<f64>().is_ok())
             .collect()
+    }
+
+    #[test]
+    fn long_bar_labels_are_shortened_and_kept_whole_in_the_tooltip() {
+        let long = "google-research-identify-contrails-reduce-global-warming";
+        let bar = Bar {
+            label: long.into(),
+            value: 50.0,
+            error: None,
+            highlight: false,
+        };
+        let svg = bar_chart("percentile", "", &[bar], Some(100.0));
+        assert!(svg.contains(&format!("<title>{long}</title>")), "{svg}");
+        assert!(
+            svg.contains(&format!(
+                "<title>{long}</title>google-research-identify-contra…</text>"
+            )),
+            "{svg}"
+        );
+        assert_eq!(fitted_label("demo-binary"), "demo-binary");
     }
 
     #[test]
