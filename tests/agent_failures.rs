@@ -126,6 +126,47 @@ async fn code_without_a_plan_is_asked_again_then_run_without_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_beyond_the_model_s_context_is_sent_again_with_less_memory() {
+    // A model whose context holds the memory of at most 2 good nodes.
+    let llm = ScriptedLlm::start(Arc::new(|body: &Value| {
+        let prompt = prompt_of(body);
+        if prompt.matches("Design: ").count() > 2 {
+            return Reply::Refusal(
+                400,
+                "This model's maximum context length is 8192 tokens. However, you requested 9100 tokens.".into(),
+            );
+        }
+        let step = step_of(body, 5);
+        Reply::code(&format!("Plan of step {step}."), &good_script(0.8))
+    }))
+    .await;
+    let r = search(&llm, &["--steps", "5", "--num-drafts", "5"]).await;
+    assert_eq!(r.finished.code, 0, "{}", r.finished.stderr);
+    let ns = nodes(&r.out);
+    assert_eq!(ns.len(), 5);
+    assert!(ns.iter().all(|n| n["is_buggy"] == false), "{ns:?}");
+    // Steps 3 and 4 (3 and 4 good nodes before them) were each refused once, then fit.
+    assert_eq!(code_requests(&llm), 7);
+    assert!(
+        r.finished
+            .stderr
+            .contains("asking again with the memory of the 1 most recent good nodes instead of 3"),
+        "{}",
+        r.finished.stderr
+    );
+    let last = llm
+        .bodies()
+        .into_iter()
+        .filter(|b| b.get("tools").is_none())
+        .last()
+        .map(|b| prompt_of(&b))
+        .unwrap();
+    assert_eq!(last.matches("Design: ").count(), 2);
+    assert!(last.contains("Design: Plan of step 2.") && last.contains("Design: Plan of step 3."));
+    assert!(!last.contains("Design: Plan of step 1."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_review_without_a_tool_call_falls_back_to_json_in_text_then_gives_up() {
     let llm = ScriptedLlm::start(always(good_script(0.8))).await;
     // Node 0: JSON in prose is accepted.

@@ -114,8 +114,17 @@ impl Journal {
 
     /// AIDE's memory: design, findings and metric of every good node, in order.
     pub fn summary(&self) -> String {
+        self.recent_summary(None)
+    }
+
+    /// The memory summary of the `last` most recent good nodes (all with `None`): what a
+    /// prompt carries when the whole summary outgrew the model's context.
+    pub fn recent_summary(&self, last: Option<usize>) -> String {
+        let good = self.good_nodes().count();
+        let skip = last.map_or(0, |n| good.saturating_sub(n));
         let blocks: Vec<String> = self
             .good_nodes()
+            .skip(skip)
             .map(|n| {
                 let metric = n
                     .metric
@@ -241,5 +250,9 @@ pub(crate) mod tests {
         assert!(!s.contains("plan 1"));
         assert!(s.contains(&"-".repeat(31)));
         assert!(s.contains("Validation Metric: 0.6"));
+        let recent = j.recent_summary(Some(1));
+        assert!(recent.contains("Design: plan 2") && !recent.contains("plan 0"));
+        assert_eq!(j.recent_summary(Some(5)), s);
+        assert_eq!(j.recent_summary(Some(0)), "");
     }
 }

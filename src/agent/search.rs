@@ -363,27 +363,49 @@ impl<'o> Agent<'o> {
             phase: Phase::Coding,
         });
         let preview = self.data_preview();
-        let ctx = PromptContext {
-            task_description: &self.description,
-            memory: self.journal.summary(),
-            data_preview: preview.as_deref(),
-            time_remaining_s: self.time_remaining(),
-            steps_remaining: self.cfg.search.steps.saturating_sub(step),
-            script_timeout_s: script_timeout,
-            k_fold_validation: self.cfg.prompt.k_fold_validation,
-            require_submission: self.cfg.task.require_submission,
-        };
-        let prompt = match (&action, &parent) {
-            (Action::Draft, _) | (_, None) => prompts::draft(&ctx, &mut rng),
-            (Action::Improve(_), Some(p)) => prompts::improve(&ctx, &p.code),
-            (Action::Debug(_), Some(p)) => prompts::debug(&ctx, &p.code, &p.term_out.concat()),
-        };
         let mut usage = NodeUsage::default();
         let mut llm_s = 0.0;
         let mut check_s = 0.0;
-        let (plan, code) = self
-            .write_code(prompt, &mut usage, &mut llm_s, &mut check_s)
-            .await?;
+        // The whole memory first, as AIDE sends it; when the model's context cannot hold the
+        // prompt (AIDE would crash), the memory is halved, oldest entries out, and asked again.
+        let mut memory_nodes: Option<usize> = None;
+        let (plan, code) = loop {
+            let ctx = PromptContext {
+                task_description: &self.description,
+                memory: self.journal.recent_summary(memory_nodes),
+                data_preview: preview.as_deref(),
+                time_remaining_s: self.time_remaining(),
+                steps_remaining: self.cfg.search.steps.saturating_sub(step),
+                script_timeout_s: script_timeout,
+                k_fold_validation: self.cfg.prompt.k_fold_validation,
+                require_submission: self.cfg.task.require_submission,
+            };
+            // A clone: every retry builds the very prompt the first try would have, but for
+            // the memory.
+            let prompt = match (&action, &parent) {
+                (Action::Draft, _) | (_, None) => prompts::draft(&ctx, &mut rng.clone()),
+                (Action::Improve(_), Some(p)) => prompts::improve(&ctx, &p.code),
+                (Action::Debug(_), Some(p)) => prompts::debug(&ctx, &p.code, &p.term_out.concat()),
+            };
+            let written = self
+                .write_code(prompt, &mut usage, &mut llm_s, &mut check_s)
+                .await;
+            let shown = memory_nodes.unwrap_or_else(|| self.journal.good_nodes().count());
+            match written {
+                Err(AgentError::Llm(e))
+                    if e.is_context_overflow()
+                        && shown > 0
+                        && !matches!(action, Action::Debug(_)) =>
+                {
+                    memory_nodes = Some(shown / 2);
+                    self.emit(Event::Warning(format!(
+                        "the prompt does not fit the model's context ({e}); asking again with the memory of the {} most recent good nodes instead of {shown}",
+                        shown / 2
+                    )));
+                }
+                written => break written?,
+            }
+        };
 
         self.emit(Event::Phase {
             step,

@@ -89,3 +89,75 @@ pub enum LlmError {
     #[error("LLM configuration: {0}")]
     Config(String),
 }
+
+impl LlmError {
+    /// Whether the provider refused the request because the prompt (plus the answer's
+    /// token budget) does not fit the model's context window. Providers say so only in
+    /// words: OpenAI, vLLM and llama.cpp ("maximum context length"), OpenAI's error code
+    /// (`context_length_exceeded`), Anthropic ("prompt is too long"), llama.cpp's own
+    /// server ("exceeds the available context size"), TGI ("must be <= N" tokens).
+    pub fn is_context_overflow(&self) -> bool {
+        let LlmError::Fatal {
+            status, message, ..
+        } = self
+        else {
+            return false;
+        };
+        let m = message.to_lowercase();
+        let tgi = m.contains("tokens") && m.contains("must be <=");
+        matches!(status, 400 | 413)
+            && (tgi
+                || [
+                    "maximum context length",
+                    "context_length_exceeded",
+                    "context length",
+                    "context window",
+                    "prompt is too long",
+                    "exceeds the available context",
+                    "input is too long",
+                    "too many tokens",
+                ]
+                .iter()
+                .any(|p| m.contains(p)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fatal(status: u16, message: &str) -> LlmError {
+        LlmError::Fatal {
+            provider: "openai",
+            model: "m".into(),
+            status,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn context_overflow_is_recognised_in_each_provider_s_words() {
+        for message in [
+            "This model's maximum context length is 8192 tokens. However, you requested 22129 tokens (21873 in the messages, 256 in the completion).",
+            "context_length_exceeded: Your input exceeds the context window of this model.",
+            "prompt is too long: 210000 tokens > 200000 maximum",
+            "the request exceeds the available context size, try increasing it",
+            "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 5000",
+        ] {
+            assert!(fatal(400, message).is_context_overflow(), "{message}");
+        }
+    }
+
+    #[test]
+    fn other_refusals_are_not_context_overflow() {
+        assert!(!fatal(400, "tools are not supported").is_context_overflow());
+        assert!(!fatal(401, "maximum context length is 8192 tokens").is_context_overflow());
+        let exhausted = LlmError::RetriesExhausted {
+            provider: "openai",
+            attempts: 6,
+            elapsed_s: 1.0,
+            last: "maximum context length".into(),
+        };
+        assert!(!exhausted.is_context_overflow());
+    }
+}

@@ -22,6 +22,8 @@ pub enum Reply {
     ToolArgs(String),
     /// An HTTP error status with an OpenAI-style error body.
     Status(u16),
+    /// An HTTP error status with this error message.
+    Refusal(u16, String),
 }
 
 impl Reply {
@@ -112,6 +114,9 @@ fn render(reply: Reply) -> ResponseTemplate {
         }))),
         Reply::Status(code) => ResponseTemplate::new(code).set_body_json(json!({
             "error": {"message": format!("scripted status {code}"), "type": "scripted"}
+        })),
+        Reply::Refusal(code, message) => ResponseTemplate::new(code).set_body_json(json!({
+            "error": {"message": message, "type": "invalid_request_error"}
         })),
     }
 }
