@@ -11,18 +11,6 @@ use std::time::Duration;
 use serde_json::Value;
 use support::*;
 
-/// A script that submits the task's sample submission after a short pause.
-fn sample_submitter(pause_s: f64) -> Fallback {
-    Arc::new(move |_: &Value| {
-        Reply::code(
-            "Submit the sample.",
-            &format!(
-                "import shutil, time\ntime.sleep({pause_s})\nshutil.copy('./input/sample_submission.csv', './submission/submission.csv')\nprint('METRIC=0.5')\n"
-            ),
-        )
-    })
-}
-
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -9,30 +9,17 @@ mod fake_kube;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use fake_kube::{FakeConfig, FakeKube, Kind};
 use k8s_openapi::api::batch::v1::Job;
 use serde_json::Value;
-use support::{Fallback, Reply, ScriptedLlm, read_json};
+use support::{ScriptedLlm, read_json, sample_submitter};
 
 const NS: &str = "aide";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Submits the task's sample submission, after `pause_s`.
-fn sample_submitter(pause_s: f64) -> Fallback {
-    Arc::new(move |_: &Value| {
-        Reply::code(
-            "Submit the sample.",
-            &format!(
-                "import shutil, time\ntime.sleep({pause_s})\nshutil.copy('./input/sample_submission.csv', './submission/submission.csv')\nprint('METRIC=0.5')\n"
-            ),
-        )
-    })
 }
 
 struct Setup {

@@ -11,6 +11,16 @@ use aide_fleet::store::{Mirror, Store, StoreError, StoreOptions, download_prefix
 use s3::{MotoServer, Proxy};
 
 /// A run directory as the agent leaves it after `nodes` nodes.
+/// A directory store in `dir/store`.
+async fn dir_store(dir: &Path) -> Store {
+    Store::open(
+        dir.join("store").to_str().unwrap(),
+        &StoreOptions::default(),
+    )
+    .await
+    .unwrap()
+}
+
 fn write_run(root: &Path, nodes: usize) {
     std::fs::create_dir_all(root.join("nodes")).unwrap();
     std::fs::create_dir_all(root.join("workspace/input")).unwrap();
@@ -134,12 +144,7 @@ async fn a_pass_uploads_submissions_before_records_and_progress_last() {
     // The directory backend keeps each object's write time: the upload order.
     s3::test_env();
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        tmp.path().join("store").to_str().unwrap(),
-        &StoreOptions::default(),
-    )
-    .await
-    .unwrap();
+    let store = dir_store(tmp.path()).await;
     let local = tmp.path().join("run");
     write_run(&local, 12);
     let mirror = Mirror::start(store.clone(), local.clone(), String::new());
@@ -267,12 +272,7 @@ impl BrokenDir {
 async fn failed_uploads_stay_pending_and_are_retried_with_backoff() {
     s3::test_env();
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        tmp.path().join("store").to_str().unwrap(),
-        &StoreOptions::default(),
-    )
-    .await
-    .unwrap();
+    let store = dir_store(tmp.path()).await;
     let local = tmp.path().join("run");
     write_run(&local, 3);
     let broken = BrokenDir::break_(store.local_root().unwrap());
@@ -291,12 +291,7 @@ async fn failed_uploads_stay_pending_and_are_retried_with_backoff() {
 async fn finish_names_what_could_not_be_uploaded_by_the_deadline() {
     s3::test_env();
     let tmp = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        tmp.path().join("store").to_str().unwrap(),
-        &StoreOptions::default(),
-    )
-    .await
-    .unwrap();
+    let store = dir_store(tmp.path()).await;
     let local = tmp.path().join("run");
     write_run(&local, 1);
     let _broken = BrokenDir::break_(store.local_root().unwrap());

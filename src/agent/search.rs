@@ -390,13 +390,14 @@ impl<'o> Agent<'o> {
             let written = self
                 .write_code(prompt, &mut usage, &mut llm_s, &mut check_s)
                 .await;
-            let shown = memory_nodes.unwrap_or_else(|| self.journal.good_nodes().count());
             match written {
                 Err(AgentError::Llm(e))
-                    if e.is_context_overflow()
-                        && shown > 0
-                        && !matches!(action, Action::Debug(_)) =>
+                    if e.is_context_overflow() && !matches!(action, Action::Debug(_)) =>
                 {
+                    let shown = memory_nodes.unwrap_or_else(|| self.journal.good_nodes().count());
+                    if shown == 0 {
+                        return Err(AgentError::Llm(e));
+                    }
                     memory_nodes = Some(shown / 2);
                     self.emit(Event::Warning(format!(
                         "the prompt does not fit the model's context ({e}); asking again with the memory of the {} most recent good nodes instead of {shown}",

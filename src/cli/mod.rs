@@ -10,6 +10,7 @@ mod rank_cmd;
 mod report_cmd;
 mod run_cmd;
 mod status_cmd;
+mod store_arg;
 
 use std::process::ExitCode;
 

@@ -9,11 +9,12 @@ use anyhow::{Context, anyhow};
 use clap::{ArgGroup, Args, ValueEnum};
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::store_arg::open_store;
 use crate::report::{
     AggregateOptions, DEFAULT_ALPHA, LatestPointer, Rendered, Report, ReportError, RunData,
     aggregate_official, read_outcomes, read_run,
 };
-use crate::store::{Store, StoreOptions, layout};
+use crate::store::{Store, layout};
 
 const AFTER_HELP: &str = "\
 Two modes.
@@ -203,13 +204,7 @@ async fn read_runs(
     run_id: &str,
     benchmarks: &Path,
 ) -> Result<(Store, RunData, Option<RunData>), Failure> {
-    let opts = StoreOptions {
-        s3_endpoint: args.s3_endpoint.clone(),
-        ..StoreOptions::default()
-    };
-    let store = Store::open(&args.store, &opts)
-        .await
-        .map_err(Failure::usage)?;
+    let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
     let current = read_run(&store, run_id, benchmarks)
         .await
         .map_err(read_failure)?;

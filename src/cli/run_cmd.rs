@@ -7,12 +7,13 @@ use clap::Args;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::fleet_display::FleetDisplay;
+use super::store_arg::open_store;
 use crate::bench::{ExecutorSettings, Suite};
 use crate::fleet::kube::{JobExecutor, KubeRunConfig, connect, jobs_yaml, render_job};
 use crate::fleet::{
     Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan,
 };
-use crate::store::{Store, StoreOptions, layout};
+use crate::store::layout;
 
 const AFTER_HELP: &str = "\
 Runs the suite: one `aide-fleet agent` search per (task, seed), at most --concurrency at
@@ -231,11 +232,7 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let opts = StoreOptions {
-            s3_endpoint: args.s3_endpoint.clone(),
-            ..StoreOptions::default()
-        };
-        let store = Store::open(&args.store, &opts).await.map_err(Failure::usage)?;
+        let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
         let suite_yaml = serde_saphyr::to_string(&suite.to_file()).context("serialising the suite")?;
         let run_file = layout::run_file(&run_id);
         match store.get(&run_file).await.context("reading the run from the store")? {

@@ -6,8 +6,9 @@ use anyhow::{Context, anyhow};
 use clap::Args;
 
 use super::exit::{self, Failure};
+use super::store_arg::open_store;
 use crate::fleet::{RunState, RunStatus};
-use crate::store::{Store, StoreOptions, layout};
+use crate::store::layout;
 
 /// Show the state of every (task, seed) run of a run group, read from the store.
 ///
@@ -37,13 +38,7 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         .build()
         .context("starting the async runtime")?;
     let statuses = runtime.block_on(async {
-        let opts = StoreOptions {
-            s3_endpoint: args.s3_endpoint.clone(),
-            ..StoreOptions::default()
-        };
-        let store = Store::open(&args.store, &opts)
-            .await
-            .map_err(Failure::usage)?;
+        let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
         let keys = store
             .list(&format!("{}/", layout::tasks_prefix(&args.run_id)))
             .await

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::aggregate::{AtK, TaskStats};
-use super::markdown::{duration, plural, pm, split_label, usd, verdict};
+use super::markdown::{duration, plural, pm, selection_sentence, split_label, usd, verdict};
 use super::summary::Summary;
 use super::svg::{Bar, Line, bar_chart, escape, line_chart};
 
@@ -293,14 +293,7 @@ pub fn render(summary: &Summary) -> String {
 
     if let Some(sel) = &a.selection {
         body.push_str("<h2>Selection gap</h2>");
-        let _ = write!(
-            body,
-            "<p>Over {} with graded nodes, the best node in the tree beats the selected one by {:.2} percentile points on average; some node medalled in {:.2}% of runs, the selected node in {:.2}%.</p>",
-            plural(sel.runs as usize, "run"),
-            sel.mean_gap,
-            sel.oracle_any_medal_percentage,
-            sel.selected_any_medal_percentage
-        );
+        let _ = write!(body, "<p>{}</p>", escape(&selection_sentence(sel)));
     }
 
     let t = &a.totals;

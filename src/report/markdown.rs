@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::aggregate::{AtK, MeanSe, SplitStats};
+use super::aggregate::{AtK, MeanSe, SelectionStats, SplitStats};
 use super::compare::{Comparison, Delta};
 use super::official::AggregateMetric;
 use super::summary::{RUN_SPLIT, Summary};
@@ -34,6 +34,17 @@ pub fn plural(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// The selection gap in words, for Markdown and HTML alike.
+pub fn selection_sentence(sel: &SelectionStats) -> String {
+    format!(
+        "Over {} with graded nodes: the best node in the tree beats the selected one by {:.2} percentile points on average; some node medalled in {:.2}% of runs, the selected node in {:.2}%.",
+        plural(sel.runs as usize, "run"),
+        sel.mean_gap,
+        sel.oracle_any_medal_percentage,
+        sel.selected_any_medal_percentage
+    )
 }
 
 pub fn usd(x: f64) -> String {
@@ -235,14 +246,7 @@ pub fn render(summary: &Summary) -> String {
 
     if let Some(sel) = &a.selection {
         let _ = writeln!(out, "## Selection gap\n");
-        let _ = writeln!(
-            out,
-            "Over {} with graded nodes: the best node in the tree beats the selected one by {:.2} percentile points on average; some node medalled in {:.2}% of runs, the selected node in {:.2}%.\n",
-            plural(sel.runs as usize, "run"),
-            sel.mean_gap,
-            sel.oracle_any_medal_percentage,
-            sel.selected_any_medal_percentage
-        );
+        let _ = writeln!(out, "{}\n", selection_sentence(sel));
     }
 
     let t = &a.totals;

@@ -178,6 +178,18 @@ pub fn good_script(metric: f64) -> String {
     )
 }
 
+/// A coder whose every script submits the task's sample submission after `pause_s`.
+pub fn sample_submitter(pause_s: f64) -> Fallback {
+    Arc::new(move |_: &Value| {
+        Reply::code(
+            "Submit the sample.",
+            &format!(
+                "import shutil, time\ntime.sleep({pause_s})\nshutil.copy('./input/sample_submission.csv', './submission/submission.csv')\nprint('METRIC=0.5')\n"
+            ),
+        )
+    })
+}
+
 pub fn failing_script(message: &str) -> String {
     format!("raise ValueError({message:?})\n")
 }
