@@ -1,5 +1,5 @@
 //! Dispatch cost of the Kubernetes executor: 10,000 launches against the fake API server
-//! (tests/support/fake_kube, kubelet off: Jobs are stored, no pods run).
+//! (tests/integration/fake_kube, kubelet off: Jobs are stored, no pods run).
 //!
 //! Measured:
 //! - API requests per run, counted by the server: (requests during dispatch) / launches;
@@ -14,7 +14,8 @@
 //!
 //! `cargo bench --bench kube_dispatch [-- --launches N]`
 
-#[path = "../tests/support/fake_kube/mod.rs"]
+#[path = "../tests/integration/fake_kube/mod.rs"]
+#[allow(dead_code)]
 mod fake_kube;
 
 use std::io::{BufRead, BufReader, Read};

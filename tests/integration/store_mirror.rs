@@ -1,8 +1,7 @@
 //! The mirror: a local run directory checkpointed to a store in the background, in an
 //! order that keeps the store resumable, through store outages, and back again.
 
-#[path = "support/s3.rs"]
-mod s3;
+use crate::support::s3;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};

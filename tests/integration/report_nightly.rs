@@ -4,7 +4,7 @@
 //! (exit 3) and the pointer stays on night 1. (A night without regression moving the
 //! pointer on is tests/report_run.rs's `the_latest_pointer_follows_good_runs_only`.)
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! One behaviour, two backends: every test here runs against a directory store and
 //! against an S3 store on a real (moto) server on 127.0.0.1.
 
-#[path = "support/s3.rs"]
-mod s3;
+use crate::support::s3;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@ use aide_fleet::grade::Label;
 use aide_fleet::grade::metrics::{self, MetricError};
 use serde_json::Value;
 
-const GOLDENS: &str = include_str!("data/grade/metric_goldens.json");
+const GOLDENS: &str = include_str!("../data/grade/metric_goldens.json");
 
 #[test]
 fn every_golden_case_matches() {

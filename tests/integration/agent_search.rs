@@ -1,7 +1,7 @@
 //! Black-box tests of `aide-fleet agent` against a scripted LLM: the search policy, the
 //! tree, best-node selection and the artifacts.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

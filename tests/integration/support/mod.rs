@@ -1,7 +1,7 @@
 //! Test fixtures: a scripted OpenAI-compatible server on 127.0.0.1, tiny tasks in MLE-bench
 //! layout, and a way to run the real `aide-fleet` binary against both.
 
-#![allow(dead_code)]
+pub mod s3;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -231,10 +231,6 @@ impl ScriptedLlm {
 
     pub fn set_code_fallback(&self, f: Fallback) {
         self.script.lock().unwrap().code_fallback = f;
-    }
-
-    pub fn set_review_fallback(&self, f: Fallback) {
-        self.script.lock().unwrap().review_fallback = f;
     }
 
     pub fn bodies(&self) -> Vec<Value> {

@@ -14,7 +14,6 @@
 //!
 //! Declared from a test with `#[path = "support/fake_kube/mod.rs"] mod fake_kube;`.
 
-#![allow(dead_code)]
 
 mod api;
 mod controllers;
@@ -199,6 +198,7 @@ impl FakeKube {
         }
     }
 
+    #[allow(dead_code)] // printed by benches/kube_dispatch.rs, which includes this module
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -225,11 +225,6 @@ impl FakeKube {
     /// binary: the one cargo built for the tests).
     pub fn binary(&self, image_path: &str, local: &Path) {
         lock(&self.inner.binaries).insert(image_path.to_owned(), local.to_owned());
-    }
-
-    /// The directory a PersistentVolumeClaim's volume holds.
-    pub fn claim(&self, name: &str, dir: &Path) {
-        lock(&self.inner.claims).insert(name.to_owned(), dir.to_owned());
     }
 
     pub fn secret(&self, namespace: &str, name: &str, data: &[(&str, &str)]) {
@@ -261,15 +256,6 @@ impl FakeKube {
         }
     }
 
-    /// Lets a suspended Job start (what Kueue does on admission).
-    pub fn unsuspend(&self, namespace: &str, job: &str) {
-        self.inner
-            .lock_store()
-            .update(Kind::Job, namespace, job, |j| {
-                j["spec"]["suspend"] = json!(false);
-            });
-    }
-
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<Value> {
         self.inner.lock_store().get(kind, namespace, name)
     }
@@ -283,10 +269,6 @@ impl FakeKube {
     /// `METHOD /path?query` of every API request so far.
     pub fn requests(&self) -> Vec<String> {
         self.inner.lock_log().clone()
-    }
-
-    pub fn stats(&self) -> Value {
-        self.inner.stats.to_json()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Killing the agent mid-search and resuming it loses at most the node in flight, and the
 //! resumed search makes the same choices an uninterrupted one makes.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

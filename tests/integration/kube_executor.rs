@@ -4,9 +4,8 @@
 //! replacement pod that resumes from the store, deadline, unschedulable pods, image pull
 //! failures, and a restarted executor that re-attaches instead of duplicating Jobs.
 
-#[path = "support/fake_kube/mod.rs"]
-mod fake_kube;
-mod support;
+use crate::fake_kube;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,9 +4,8 @@
 //! Also: `--dry-run` renders the Jobs without contacting the cluster, and a controller
 //! killed mid-run re-attaches to its running Job instead of launching another.
 
-#[path = "support/fake_kube/mod.rs"]
-mod fake_kube;
-mod support;
+use crate::fake_kube;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

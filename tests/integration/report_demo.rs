@@ -5,7 +5,7 @@
 //! `aide-fleet report demo-b --baseline demo-a`. This is the report shown in the README:
 //! set `AIDE_FLEET_DEMO_REPORT_DIR` to keep its files.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Every way a step can go wrong, against the real binary and a scripted LLM: the search
 //! records a reason and goes on, or stops with a clear error and its artifacts intact.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;
