@@ -5,11 +5,16 @@
 //! - [`llm`]: chat providers (OpenAI-compatible, Anthropic), retries, usage and pricing.
 //! - [`bench`]: benchmark manifests (MLE-bench, RE-Bench, demo tasks) and suite files.
 //! - [`grade`]: submission validation, native metrics, leaderboards and medals.
-//! - [`cli`]: argument parsing, progress display and exit codes.
+//! - [`fleet`]: the controller and its executors (local processes, Kubernetes Jobs).
+//! - [`store`]: where runs live: a directory or an S3 prefix, one layout for both.
+//! - [`report`]: aggregation of run groups (polars), regressions, rendering.
+//! - [`cli`]: argument parsing and progress display.
+//! - [`exit_codes`]: every exit code, documented once.
 
 pub mod agent;
 pub mod bench;
 pub mod cli;
+pub mod exit_codes;
 pub mod fleet;
 pub mod grade;
 pub mod llm;

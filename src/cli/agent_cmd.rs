@@ -535,6 +535,7 @@ fn store_failure(e: StoreError) -> Failure {
 fn agent_failure(e: AgentError) -> Failure {
     let code = match &e {
         AgentError::Llm(LlmError::Config(_)) => exit::USAGE,
+        AgentError::Llm(LlmError::Unreachable { .. }) => exit::LLM_UNREACHABLE,
         AgentError::Llm(_) => exit::LLM,
         AgentError::Task(_) | AgentError::Resume(_) => exit::USAGE,
         AgentError::Checkpoint(_) => exit::INTERNAL,

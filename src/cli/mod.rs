@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 /// outcome, debugs the broken ones and improves the best one: a tree search whose
 /// answer is the best-scoring script and its submission.
 #[derive(Debug, Parser)]
-#[command(name = "aide-fleet", version, about, long_about, after_long_help = exit::EXIT_CODES_HELP)]
+#[command(name = "aide-fleet", version, about, long_about, after_long_help = exit::EXIT_CODES_HELP.to_string())]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -8,11 +8,13 @@ use clap::Args;
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::fleet_display::FleetDisplay;
 use super::store_arg::open_store;
+use crate::agent::ModelConfig;
 use crate::bench::{ExecutorSettings, Suite};
 use crate::fleet::kube::{JobExecutor, KubeRunConfig, connect, jobs_yaml, render_job};
 use crate::fleet::{
     Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan,
 };
+use crate::llm::{Llm, LlmConfig};
 use crate::store::layout;
 
 const AFTER_HELP: &str = "\
@@ -33,8 +35,16 @@ runs that were running resume from their last checkpoint; failed runs are retrie
 Ctrl-C once: no new runs start; running ones finish. Twice: running agents are stopped
 (they checkpoint first) and the command exits; rerun it to continue.
 
+Before dispatching (local executor), the LLM endpoint of the suite's models is asked for
+its model list once: if nothing answers there, nothing is launched and the command exits
+4 naming the endpoint and the variable that set it (OPENAI_BASE_URL, ANTHROPIC_BASE_URL).
+During the run, when 3 attempts in a row cannot reach the endpoint, no new runs start;
+those attempts do not count against --max-attempts, so the same command continues once
+the endpoint is back.
+
 Exit codes of `run`: 0 every run succeeded, 5 some runs failed (see `aide-fleet status`),
-130 stopped by Ctrl-C before the end, 2 a bad suite or flag, 1 an internal error.
+4 the LLM endpoint did not answer, 130 stopped by Ctrl-C before the end, 2 a bad suite or
+flag, 1 an internal error.
 
 Examples:
   aide-fleet run benchmarks/suites/demo.yaml
@@ -121,6 +131,26 @@ fn parse_seeds(s: &str) -> anyhow::Result<Vec<u64>> {
                 .map_err(|_| anyhow!("--seeds: `{p}` is not a seed number"))
         })
         .collect()
+}
+
+/// Checks once that the endpoint of each model answers; exit 4 naming it when not.
+async fn preflight(models: &[String]) -> Result<(), Failure> {
+    let llm = Llm::from_env(&LlmConfig::default()).map_err(Failure::usage)?;
+    let mut checked = std::collections::BTreeSet::new();
+    for model in models {
+        // Two models usually share one endpoint; ask it once.
+        if checked.insert(llm.endpoint_of(model)) {
+            llm.preflight(model).await.map_err(|e| {
+                Failure::new(
+                    exit::LLM,
+                    anyhow!(e).context(
+                        "checking the LLM endpoint before dispatching (nothing was launched)",
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 pub fn benchmarks_dir(explicit: Option<&PathBuf>) -> PathBuf {
@@ -232,6 +262,17 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        if local {
+            // Local agents inherit this environment, so its endpoint is theirs: a dead one
+            // fails here in seconds instead of in every attempt of every run. (Pods get
+            // their endpoint from the cluster's Secrets and network; they are not checked.)
+            let defaults = ModelConfig::default();
+            let models = [
+                suite.agent.model.clone().unwrap_or(defaults.code),
+                suite.agent.feedback_model.clone().unwrap_or(defaults.feedback),
+            ];
+            preflight(&models).await?;
+        }
         let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
         let suite_yaml = serde_saphyr::to_string(&suite.to_file()).context("serialising the suite")?;
         let run_file = layout::run_file(&run_id);
@@ -294,6 +335,10 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
         let summary = controller.run(&mut display, irx).await;
         display.finish();
         let summary = summary.map_err(|e| Failure::new(exit::INTERNAL, e))?;
+        if let Some(reason) = &summary.llm_unreachable {
+            eprintln!("run {run_id}: stopped dispatching, the LLM endpoint could not be reached: {reason}");
+            eprintln!("  the runs that hit it are pending and keep their attempts; rerun the same command once the endpoint answers");
+        }
         eprintln!(
             "run {run_id}: {} succeeded, {} failed, {} unfinished\n  status: aide-fleet status {run_id} --store {}\n  grading report: {}",
             summary.succeeded,
@@ -302,7 +347,9 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
             store.url(),
             layout::grading_report_key(&run_id)
         );
-        Ok(if summary.interrupted && summary.unfinished > 0 {
+        Ok(if summary.llm_unreachable.is_some() {
+            exit::LLM
+        } else if summary.interrupted && summary.unfinished > 0 {
             exit::INTERRUPTED
         } else if summary.failed > 0 {
             exit::RUNS_FAILED

@@ -25,6 +25,9 @@ use crate::store::{Store, StoreError, layout};
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Seconds the agents get to checkpoint after SIGTERM on cancel.
 const CANCEL_GRACE: Duration = Duration::from_secs(15);
+/// Attempts in a row that could not reach the LLM endpoint before dispatching stops:
+/// one could be a blip, three with nothing good between them is a dead endpoint.
+const UNREACHABLE_STOP_AFTER: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
@@ -131,6 +134,9 @@ pub struct Summary {
     /// Not finished: never started, or stopped by Ctrl-C.
     pub unfinished: usize,
     pub interrupted: bool,
+    /// Dispatching stopped because the LLM endpoint could not be reached: the last
+    /// attempt's reason.
+    pub llm_unreachable: Option<String>,
 }
 
 fn now() -> String {
@@ -384,6 +390,9 @@ impl Controller {
             } => (AttemptOutcome::Failed, Some(format!("fatal: {reason}"))),
             ExitStatus::Failed { reason, .. } => (AttemptOutcome::Failed, Some(reason.clone())),
             ExitStatus::Preempted { reason } => (AttemptOutcome::Preempted, Some(reason.clone())),
+            ExitStatus::LlmUnreachable { reason } => {
+                (AttemptOutcome::LlmUnreachable, Some(reason.clone()))
+            }
             ExitStatus::Cancelled if cancelling => (
                 AttemptOutcome::Cancelled,
                 Some("cancelled by the user".into()),
@@ -459,6 +468,10 @@ impl Controller {
         let mut running = self.held_gpus.len();
         let mut stopping = false;
         let mut cancelling = false;
+        // Attempts in a row that could not reach the LLM, and the last one's reason.
+        let mut unreachable_streak = 0;
+        let mut unreachable: Option<String> = None;
+        let stop_after = UNREACHABLE_STOP_AFTER.min(self.runs.len()).max(1);
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         loop {
             while !stopping && running < self.cfg.concurrency && !queue.is_empty() {
@@ -481,7 +494,21 @@ impl Controller {
                     Some(ExecEvent::Started { .. }) => {}
                     Some(ExecEvent::Exited { key, status }) => {
                         running = running.saturating_sub(1);
+                        match &status {
+                            ExitStatus::LlmUnreachable { reason } => {
+                                unreachable_streak += 1;
+                                unreachable = Some(reason.clone());
+                            }
+                            _ => unreachable_streak = 0,
+                        }
                         self.on_exit(key, status, cancelling, &mut queue, observer).await?;
+                        if unreachable_streak >= stop_after && !stopping {
+                            stopping = true;
+                            observer.message(&format!(
+                                "stopping: {unreachable_streak} attempts in a row could not reach the LLM endpoint ({}); no new runs start, and those attempts do not count against --max-attempts; rerun the same command once the endpoint is back",
+                                unreachable.as_deref().unwrap_or("")
+                            ));
+                        }
                     }
                     None => break,
                 },
@@ -508,8 +535,10 @@ impl Controller {
             }
         }
         self.write_grading_report().await?;
+        let llm_unreachable = unreachable.filter(|_| unreachable_streak >= stop_after);
         let mut summary = Summary {
-            interrupted: stopping,
+            interrupted: stopping && llm_unreachable.is_none(),
+            llm_unreachable,
             ..Summary::default()
         };
         for s in self.statuses.values() {

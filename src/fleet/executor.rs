@@ -47,6 +47,11 @@ pub enum ExitStatus {
     Preempted {
         reason: String,
     },
+    /// The agent could not reach its LLM endpoint: not the run's fault, and every other
+    /// run would fail the same way.
+    LlmUnreachable {
+        reason: String,
+    },
     /// Interrupted by the controller (second Ctrl-C).
     Cancelled,
 }

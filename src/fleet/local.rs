@@ -14,9 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
 use crate::store::{Store, layout};
 
-/// Exit codes of `aide-fleet agent` that retrying cannot fix (bad input).
-const FATAL_EXIT: i32 = 2;
-const INTERRUPTED_EXIT: i32 = 130;
+use crate::exit_codes::{INTERRUPTED, LLM_UNREACHABLE, USAGE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
@@ -211,10 +209,14 @@ fn last_line(log: &Path) -> String {
 fn classify(code: Option<i32>, log: &Path) -> ExitStatus {
     match code {
         Some(0) => ExitStatus::Succeeded,
-        Some(INTERRUPTED_EXIT) => ExitStatus::Cancelled,
+        Some(c) if c == i32::from(INTERRUPTED) => ExitStatus::Cancelled,
+        Some(c) if c == i32::from(LLM_UNREACHABLE) => ExitStatus::LlmUnreachable {
+            reason: last_line(log),
+        },
         Some(c) => ExitStatus::Failed {
             reason: format!("agent exited with code {c}: {}", last_line(log)),
-            fatal: c == FATAL_EXIT,
+            // Bad input: retrying cannot fix it.
+            fatal: c == i32::from(USAGE),
         },
         None => ExitStatus::Failed {
             reason: format!("agent killed by a signal: {}", last_line(log)),

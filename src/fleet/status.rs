@@ -24,6 +24,8 @@ pub enum AttemptOutcome {
     Preempted,
     /// Cancelled by the user (second Ctrl-C).
     Cancelled,
+    /// The agent could not reach its LLM endpoint; not counted against the retry limit.
+    LlmUnreachable,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -85,11 +85,17 @@ impl Provider {
 
 /// Where one provider's requests go, with the headers they carry.
 #[derive(Debug, Clone)]
-struct Endpoint {
-    url: Url,
+pub(super) struct Endpoint {
+    pub(super) url: Url,
+    /// The model list, which the check before a run asks for.
+    pub(super) models: Url,
+    /// Which setting chose the base URL, for messages.
+    pub(super) set_by: BaseSource,
+    /// The environment variable that sets the base URL.
+    pub(super) env_var: &'static str,
     /// Auth headers are marked sensitive, so `Debug` does not print them.
-    headers: HeaderMap,
-    has_key: bool,
+    pub(super) headers: HeaderMap,
+    pub(super) has_key: bool,
 }
 
 /// The one client the agent uses for every model. Cheap to clone: clones share the
@@ -131,11 +137,11 @@ impl Llm {
             .build()
             .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
 
-        let openai_base = cfg
-            .base_url
-            .as_deref()
-            .or(env.openai_base_url.as_deref())
-            .unwrap_or(OPENAI_DEFAULT_BASE);
+        let (openai_base, openai_set_by) = base_url(
+            cfg.base_url.as_deref(),
+            env.openai_base_url.as_deref(),
+            OPENAI_DEFAULT_BASE,
+        );
         let mut openai_headers = HeaderMap::new();
         if let Some(key) = &env.openai_api_key {
             openai_headers.insert(
@@ -144,11 +150,11 @@ impl Llm {
             );
         }
 
-        let anthropic_base = cfg
-            .base_url
-            .as_deref()
-            .or(env.anthropic_base_url.as_deref())
-            .unwrap_or(ANTHROPIC_DEFAULT_BASE);
+        let (anthropic_base, anthropic_set_by) = base_url(
+            cfg.base_url.as_deref(),
+            env.anthropic_base_url.as_deref(),
+            ANTHROPIC_DEFAULT_BASE,
+        );
         let mut anthropic_headers = HeaderMap::new();
         anthropic_headers.insert(
             HeaderName::from_static("anthropic-version"),
@@ -170,11 +176,17 @@ impl Llm {
             http,
             openai: Endpoint {
                 url: endpoint_url(openai_base, "/chat/completions")?,
+                models: endpoint_url(openai_base, "/models")?,
+                set_by: openai_set_by,
+                env_var: "OPENAI_BASE_URL",
                 headers: openai_headers,
                 has_key: env.openai_api_key.is_some(),
             },
             anthropic: Endpoint {
                 url: endpoint_url(anthropic_base, "/v1/messages")?,
+                models: endpoint_url(anthropic_base, "/v1/models")?,
+                set_by: anthropic_set_by,
+                env_var: "ANTHROPIC_BASE_URL",
                 headers: anthropic_headers,
                 has_key: env.anthropic_api_key.is_some(),
             },
@@ -252,6 +264,21 @@ impl Llm {
         Ok(completion)
     }
 
+    /// The endpoint, provider name and key variable a model's requests use.
+    pub(super) fn route(&self, model: &str) -> (&Endpoint, &'static str, &'static str) {
+        let provider = Provider::for_model(self.provider, model);
+        (self.endpoint(provider), provider.name(), provider.key_var())
+    }
+
+    /// The URL that `model`'s requests go to.
+    pub fn endpoint_of(&self, model: &str) -> String {
+        self.route(model).0.url.to_string()
+    }
+
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     fn endpoint(&self, provider: Provider) -> &Endpoint {
         match provider {
             Provider::OpenAi => &self.openai,
@@ -299,6 +326,19 @@ impl Llm {
                 attempts,
                 elapsed,
                 last,
+                unreachable: true,
+            } => LlmError::Unreachable {
+                provider: provider.name(),
+                url: self.endpoint(provider).url.to_string(),
+                attempts,
+                elapsed_s: elapsed.as_secs_f64(),
+                last,
+            },
+            CallError::Exhausted {
+                attempts,
+                elapsed,
+                last,
+                ..
             } => LlmError::RetriesExhausted {
                 provider: provider.name(),
                 attempts,
@@ -327,6 +367,31 @@ fn secret_header(value: &str, var: &str) -> Result<HeaderValue, LlmError> {
 }
 
 /// `base` with or without a trailing slash, then `path`.
+/// Where a base URL came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BaseSource {
+    /// `llm.base_url` (or `--base-url`).
+    Config,
+    /// The provider's environment variable.
+    Env,
+    /// Neither: the provider's public API.
+    Default,
+}
+
+/// The base URL and the setting it came from: the config's, else the environment's, else
+/// the provider's default.
+fn base_url<'a>(
+    configured: Option<&'a str>,
+    env: Option<&'a str>,
+    default: &'a str,
+) -> (&'a str, BaseSource) {
+    match (configured, env) {
+        (Some(url), _) => (url, BaseSource::Config),
+        (None, Some(url)) => (url, BaseSource::Env),
+        (None, None) => (default, BaseSource::Default),
+    }
+}
+
 fn endpoint_url(base: &str, path: &str) -> Result<Url, LlmError> {
     let base = base.trim().trim_end_matches('/');
     let invalid = |why: String| LlmError::Config(format!("invalid base URL `{base}`: {why}"));

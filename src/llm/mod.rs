@@ -5,6 +5,7 @@ mod anthropic;
 mod client;
 mod config;
 mod openai;
+mod preflight;
 mod pricing;
 mod retry;
 mod types;
@@ -12,5 +13,6 @@ mod wire;
 
 pub use client::{Llm, ProviderEnv};
 pub use config::{LlmConfig, ProviderKind, RetryConfig};
+pub use preflight::PreflightError;
 pub use pricing::Pricing;
 pub use types::{ChatRequest, Completion, LlmError, PromptRole, ToolCall, ToolSpec, Usage};

@@ -17,6 +17,8 @@ pub(super) enum Failure {
         message: String,
         /// The server's `Retry-After`, when it sent one.
         retry_after: Option<Duration>,
+        /// No connection could be made: nothing is listening there, or nothing routes.
+        unreachable: bool,
     },
     /// An HTTP status that retrying cannot fix.
     Rejected { status: u16, message: String },
@@ -33,6 +35,8 @@ pub(super) enum CallError {
         attempts: u32,
         elapsed: Duration,
         last: String,
+        /// The last attempt got no connection at all.
+        unreachable: bool,
     },
 }
 
@@ -96,10 +100,15 @@ where
 
     result.map_err(|f| match f {
         Failure::Rejected { status, message } => CallError::Rejected { status, message },
-        Failure::Transient { message, .. } => CallError::Exhausted {
+        Failure::Transient {
+            message,
+            unreachable,
+            ..
+        } => CallError::Exhausted {
             attempts: attempts.load(Ordering::Relaxed),
             elapsed: start.elapsed(),
             last: message,
+            unreachable,
         },
     })
 }
@@ -127,6 +136,7 @@ mod tests {
         Failure::Transient {
             message: "HTTP 503: busy".into(),
             retry_after,
+            unreachable: false,
         }
     }
 

@@ -85,6 +85,18 @@ pub enum LlmError {
         elapsed_s: f64,
         last: String,
     },
+    /// No connection to the endpoint through every retry (nothing listens there, or
+    /// nothing routes to it): every other request to it would fail the same way.
+    #[error(
+        "{provider} endpoint {url} could not be reached after {attempts} attempts over {elapsed_s:.1}s: {last}"
+    )]
+    Unreachable {
+        provider: &'static str,
+        url: String,
+        attempts: u32,
+        elapsed_s: f64,
+        last: String,
+    },
     /// Bad configuration: missing key, bad base URL.
     #[error("LLM configuration: {0}")]
     Config(String),

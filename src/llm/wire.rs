@@ -37,6 +37,7 @@ pub(super) async fn post_json(
                 truncate(&text)
             ),
             retry_after: None,
+            unreachable: false,
         });
     }
     let message = error_message(&text);
@@ -44,6 +45,7 @@ pub(super) async fn post_json(
         Err(Failure::Transient {
             message: format!("HTTP {status}: {message}"),
             retry_after,
+            unreachable: false,
         })
     } else {
         Err(Failure::Rejected {
@@ -80,6 +82,7 @@ fn transport_failure(e: reqwest::Error) -> Failure {
     Failure::Transient {
         message,
         retry_after: None,
+        unreachable: e.is_connect(),
     }
 }
 

@@ -257,6 +257,7 @@ fn failed_attempts(task: &str, seed: u64, status: &RunStatus) -> Vec<AttemptRow>
                 AttemptOutcome::Failed => "failed",
                 AttemptOutcome::Preempted => "preempted",
                 AttemptOutcome::Cancelled => "cancelled",
+                AttemptOutcome::LlmUnreachable => "llm_unreachable",
             };
             let reason = a
                 .reason

@@ -2,8 +2,8 @@
 //! resume on an empty disk from the store alone, and store outages that lose nothing.
 //! The store is a real S3-compatible server (moto) on 127.0.0.1.
 
-use crate::support::s3;
 use crate::support;
+use crate::support::s3;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

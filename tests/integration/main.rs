@@ -14,6 +14,7 @@ mod bench_mlebench;
 mod bench_readers;
 mod bench_rebench;
 mod bench_suite;
+mod fleet_llm_endpoint;
 mod fleet_local;
 mod grade_cli;
 mod grade_leaderboard;

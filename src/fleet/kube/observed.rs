@@ -8,7 +8,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::identity::{self, JOB_NAME_LABEL};
 use super::pod::AGENT_CONTAINER;
-use super::render::FATAL_EXIT_CODE;
+use super::render::{FATAL_EXIT_CODE, LLM_UNREACHABLE_EXIT_CODE};
 use crate::fleet::RunKey;
 
 /// Container waiting reasons that mean the image cannot be had; retrying the pull rarely
@@ -216,6 +216,15 @@ fn terminated(status: &ContainerStatus) -> Option<(i32, String)> {
         },
     };
     Some((code, text))
+}
+
+/// Whether the last pod that failed on its own could not reach the LLM endpoint.
+pub fn llm_unreachable(pods: &[&PodView]) -> bool {
+    pods.iter()
+        .rev()
+        .find(|p| p.ended.is_some() && p.disruption.is_none())
+        .and_then(|p| p.exit_code)
+        == Some(LLM_UNREACHABLE_EXIT_CODE)
 }
 
 /// Why a failed Job failed, and whether retrying is pointless; `pods` in creation order.

@@ -17,8 +17,11 @@ use super::identity;
 use super::pod::{AGENT_CONTAINER, pod_spec};
 use crate::fleet::LaunchSpec;
 
-/// The agent's exit code for bad input: retrying cannot help.
-pub const FATAL_EXIT_CODE: i32 = 2;
+/// The agent's exit codes that end its Job at once: bad input (retrying cannot help), and
+/// an unreachable LLM endpoint (the controller decides; the Job's own retries would burn
+/// pods against the same dead endpoint).
+pub const FATAL_EXIT_CODE: i32 = crate::exit_codes::USAGE as i32;
+pub const LLM_UNREACHABLE_EXIT_CODE: i32 = crate::exit_codes::LLM_UNREACHABLE as i32;
 pub const QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -106,7 +109,7 @@ fn failure_policy() -> PodFailurePolicy {
                 on_exit_codes: Some(PodFailurePolicyOnExitCodesRequirement {
                     container_name: Some(AGENT_CONTAINER.to_owned()),
                     operator: "In".to_owned(),
-                    values: vec![FATAL_EXIT_CODE],
+                    values: vec![FATAL_EXIT_CODE, LLM_UNREACHABLE_EXIT_CODE],
                 }),
                 on_pod_conditions: None,
             },

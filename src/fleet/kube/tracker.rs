@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::observed::{JobOutcome, JobView, PodView, explain, failure};
+use super::observed::{JobOutcome, JobView, PodView, explain, failure, llm_unreachable};
 use crate::fleet::{ExecEvent, ExitStatus, RunKey};
 
 /// How long a failed Job's report waits for its pod's end to explain it.
@@ -372,7 +372,12 @@ impl Tracker {
                         out.push(Output::Event(started.clone()));
                     }
                     let (reason, fatal) = failure(reason, message, &pods);
-                    out.push(exited(&key, ExitStatus::Failed { reason, fatal }));
+                    let status = if llm_unreachable(&pods) {
+                        ExitStatus::LlmUnreachable { reason }
+                    } else {
+                        ExitStatus::Failed { reason, fatal }
+                    };
+                    out.push(exited(&key, status));
                     told = Told::Exited;
                 }
             }

@@ -14,7 +14,6 @@
 //!
 //! Declared from a test with `#[path = "support/fake_kube/mod.rs"] mod fake_kube;`.
 
-
 mod api;
 mod controllers;
 mod kubelet;

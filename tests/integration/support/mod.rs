@@ -201,7 +201,23 @@ pub struct ScriptedLlm {
 
 impl ScriptedLlm {
     pub async fn start(code_fallback: Fallback) -> ScriptedLlm {
-        let server = MockServer::start().await;
+        Self::serve(MockServer::start().await, code_fallback).await
+    }
+
+    /// A server of its own (`start`'s come from wiremock's pool and outlive their drop):
+    /// dropping it closes the port, an endpoint that goes away.
+    pub async fn start_unpooled(code_fallback: Fallback) -> ScriptedLlm {
+        Self::serve(MockServer::builder().start().await, code_fallback).await
+    }
+
+    /// On a given port, e.g. the one a previous server had: an endpoint that comes back.
+    pub async fn start_on(port: u16, code_fallback: Fallback) -> ScriptedLlm {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+        let server = MockServer::builder().listener(listener).start().await;
+        Self::serve(server, code_fallback).await
+    }
+
+    async fn serve(server: MockServer, code_fallback: Fallback) -> ScriptedLlm {
         let script = Arc::new(Mutex::new(Script {
             code: VecDeque::new(),
             review: VecDeque::new(),
@@ -317,6 +333,32 @@ pub fn agent(llm_url: &str, task: &Path, out: &Path, extra: &[&str]) -> tokio::p
 pub struct Finished {
     pub code: i32,
     pub stderr: String,
+}
+
+impl Finished {
+    /// Asserts the exit code, showing the command's stderr when it differs.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code {}, stderr:\n{}",
+            self.code, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        self.assert_code(0)
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens (it was free a moment ago).
+pub fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 pub async fn run(mut cmd: tokio::process::Command) -> Finished {

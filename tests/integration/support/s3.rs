@@ -6,7 +6,6 @@
 //! Tests that open a store in-process call [`test_env`] first: it sets the test
 //! credentials for the whole test process (the SDK reads the environment).
 
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
