@@ -11,7 +11,9 @@ mod plan;
 mod scoring;
 mod status;
 
-pub use controller::{Backend, Controller, ControllerConfig, FleetError, FleetObserver, Summary};
+pub use controller::{
+    Backend, BackendError, Controller, ControllerConfig, FleetError, FleetObserver, Summary,
+};
 pub use executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
 pub use gpus::{GpuPool, discover as discover_gpus};
 pub use grading::{grade_run, grade_task};

@@ -40,6 +40,9 @@ pub struct Attempt {
     pub outcome: Option<AttemptOutcome>,
     /// Why it failed: `exit code 4: the LLM failed ...`, `OOMKilled`, `Evicted: ...`.
     pub reason: Option<String>,
+    /// The failure is one retrying cannot fix (bad input): the run is not retried.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fatal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,4 +62,32 @@ pub struct RunStatus {
     pub elapsed_s: Option<f64>,
     pub cost_usd: Option<f64>,
     pub updated_at: String,
+}
+
+impl RunStatus {
+    /// A run that has never started.
+    pub fn pending(run_id: &str, task: &str, seed: u64, now: String) -> RunStatus {
+        RunStatus {
+            run_id: run_id.to_owned(),
+            task: task.to_owned(),
+            seed,
+            state: RunState::Pending,
+            attempts: Vec::new(),
+            gpus: Vec::new(),
+            step: None,
+            steps: None,
+            best_metric: None,
+            elapsed_s: None,
+            cost_usd: None,
+            updated_at: now,
+        }
+    }
+
+    /// Attempts charged against the retry limit.
+    pub fn failures(&self) -> u32 {
+        self.attempts
+            .iter()
+            .filter(|a| a.outcome == Some(AttemptOutcome::Failed))
+            .count() as u32
+    }
 }

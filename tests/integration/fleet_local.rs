@@ -30,6 +30,16 @@ fn suite(dir: &Path, tasks: &[&str], seeds: u32, steps: u32) -> PathBuf {
 }
 
 fn fleet(llm: &ScriptedLlm, suite: &Path, store: &Path, run_id: &str) -> tokio::process::Command {
+    fleet_with(llm, suite, store, run_id, &repo().join("benchmarks"))
+}
+
+fn fleet_with(
+    llm: &ScriptedLlm,
+    suite: &Path,
+    store: &Path,
+    run_id: &str,
+    benchmarks: &Path,
+) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
     cmd.arg("run")
         .arg(suite)
@@ -37,7 +47,7 @@ fn fleet(llm: &ScriptedLlm, suite: &Path, store: &Path, run_id: &str) -> tokio::
         .arg(store)
         .args(["--run-id", run_id, "--no-progress"])
         .arg("--benchmarks")
-        .arg(repo().join("benchmarks"))
+        .arg(benchmarks)
         .env("OPENAI_BASE_URL", llm.url())
         .env("AIDE_FLEET_GPUS", "")
         .kill_on_drop(true);
@@ -221,4 +231,84 @@ async fn an_re_style_task_is_searched_without_a_submission_file_and_scored() {
     // RE scores are not MLE-bench competition reports.
     let report = read_json(&store.join("runs/re/grading_report.json"));
     assert!(report["competition_reports"].as_array().unwrap().is_empty());
+}
+
+/// A copy of the demo benchmarks whose RE task's score command first sleeps `secs`.
+fn benchmarks_with_slow_scorer(dir: &Path, secs: u32) -> PathBuf {
+    let root = dir.join("benchmarks");
+    std::fs::create_dir_all(&root).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("benchmarks/demo"))
+        .arg(root.join("demo"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let manifest = root.join("demo/re-optimize-sum/task.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "score_command: python",
+        &format!("score_command: sleep {secs} && python"),
+    );
+    assert!(text.contains("sleep"), "the manifest changed shape: {text}");
+    std::fs::write(&manifest, text).unwrap();
+    root
+}
+
+fn started_and_ended(s: &Value) -> (std::time::SystemTime, std::time::SystemTime) {
+    let a = s["attempts"].as_array().unwrap().last().unwrap().clone();
+    let t = |v: &Value| humantime::parse_rfc3339(v.as_str().unwrap()).unwrap();
+    (t(&a["started_at"]), t(&a["ended_at"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_of_grading_does_not_hold_up_other_runs() {
+    let reference = std::fs::read_to_string(
+        repo().join("benchmarks/demo/re-optimize-sum/reference_solution.py"),
+    )
+    .unwrap();
+    let re_code = format!("{reference}\n\nif __name__ == '__main__':\n    print('METRIC=1.0')\n");
+    // The RE task gets its reference solution, the competitions their sample submission.
+    let sample = sample_submitter(0.0);
+    let llm = ScriptedLlm::start(Arc::new(move |body: &Value| {
+        if body.to_string().contains("conditional_prefix_sum") {
+            Reply::code("Vectorise with numpy.", &re_code)
+        } else {
+            sample(body)
+        }
+    }))
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let benchmarks = benchmarks_with_slow_scorer(tmp.path(), 60);
+    let path = tmp.path().join("suite.yaml");
+    std::fs::write(
+        &path,
+        "name: test\nbenchmark: demo\ntasks:\n  - re-optimize-sum\n  - demo-binary\n  - demo-regression\nseeds: 1\nagent:\n  steps: 1\n  num_drafts: 1\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: 1\n",
+    )
+    .unwrap();
+    run(fleet_with(&llm, &path, &store, "slow", &benchmarks))
+        .await
+        .assert_success();
+
+    let grade = read_json(&store.join("runs/slow/tasks/re-optimize-sum/seed-0/grade.json"));
+    assert!(grade["reason"].is_null(), "{grade}");
+    assert!(grade["score"].as_f64().is_some(), "{grade}");
+    // When grade.json was written: the score's end.
+    let scored_at =
+        std::fs::metadata(store.join("runs/slow/tasks/re-optimize-sum/seed-0/grade.json"))
+            .and_then(|m| m.modified())
+            .unwrap();
+    let (_, re_ended) = started_and_ended(&status(&store, "slow", "re-optimize-sum", 0));
+    assert!(
+        scored_at.duration_since(re_ended).unwrap() >= Duration::from_secs(59),
+        "the score took a minute"
+    );
+    // One run at a time: the competitions ran, one after the other, while the RE task's
+    // score was still being computed.
+    for task in ["demo-binary", "demo-regression"] {
+        let s = status(&store, "slow", task, 0);
+        assert_eq!(s["state"], "succeeded", "{s}");
+        let (started, ended) = started_and_ended(&s);
+        assert!(started >= re_ended && ended < scored_at, "{task}: {s}");
+    }
 }
