@@ -4,10 +4,10 @@
 # crate's k8s-openapi feature (v1_33) targets.
 #
 # Usage: scripts/validate-manifests.sh [DIR...]
-#   DIR   more YAML files to validate, e.g. the Jobs that `cargo test --test kube_render`
+#   DIR   more YAML files to validate, e.g. the Jobs that `cargo test --test integration kube_render::`
 #         writes to target/rendered-jobs/ (or to $AIDE_FLEET_RENDERED_JOBS)
 #
-# With no DIR, renders the test Jobs first (cargo test --test kube_render) and validates
+# With no DIR, renders the test Jobs first (cargo test --test integration kube_render::) and validates
 # them too. The validator (kubernetes-validate, from PyPI) is installed once into
 # ${AIDE_FLEET_CACHE:-$HOME/.cache/aide-fleet}/kv-venv and reused.
 #
@@ -38,7 +38,7 @@ if [ ${#dirs[@]} -eq 0 ]; then
   rendered="$(mktemp -d)"
   trap 'rm -rf "$rendered"' EXIT
   echo "rendering test Jobs into $rendered" >&2
-  AIDE_FLEET_RENDERED_JOBS="$rendered" cargo test --quiet --locked --test kube_render >/dev/null
+  AIDE_FLEET_RENDERED_JOBS="$rendered" cargo test --quiet --locked --test integration kube_render:: >/dev/null
   dirs=("$rendered")
 fi
 
