@@ -11,32 +11,11 @@ use serde_json::Value;
 use support::*;
 
 fn suite(dir: &Path, tasks: &[&str], seeds: u32, concurrency: u32) -> PathBuf {
-    let path = dir.join("suite.yaml");
-    let list: Vec<String> = tasks.iter().map(|t| format!("  - {t}")).collect();
-    std::fs::write(
-        &path,
-        format!(
-            "name: test\nbenchmark: demo\ntasks:\n{}\nseeds: {seeds}\nagent:\n  steps: 1\n  num_drafts: 1\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: {concurrency}\n",
-            list.join("\n")
-        ),
-    )
-    .unwrap();
-    path
+    write_suite(dir, tasks, seeds, 1, concurrency)
 }
 
 fn fleet(base_url: &str, suite: &Path, store: &Path, run_id: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
-    cmd.arg("run")
-        .arg(suite)
-        .arg("--store")
-        .arg(store)
-        .args(["--run-id", run_id, "--no-progress"])
-        .arg("--benchmarks")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks"))
-        .env("OPENAI_BASE_URL", base_url)
-        .env("AIDE_FLEET_GPUS", "")
-        .kill_on_drop(true);
-    cmd
+    fleet_run(base_url, suite, store, run_id, &benchmarks())
 }
 
 fn statuses(store: &Path, run: &str) -> Vec<Value> {

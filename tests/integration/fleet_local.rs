@@ -16,42 +16,11 @@ fn repo() -> PathBuf {
 }
 
 fn suite(dir: &Path, tasks: &[&str], seeds: u32, steps: u32) -> PathBuf {
-    let path = dir.join("suite.yaml");
-    let list: Vec<String> = tasks.iter().map(|t| format!("  - {t}")).collect();
-    std::fs::write(
-        &path,
-        format!(
-            "name: test\nbenchmark: demo\ntasks:\n{}\nseeds: {seeds}\nagent:\n  steps: {steps}\n  num_drafts: 2\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: 2\n",
-            list.join("\n")
-        ),
-    )
-    .unwrap();
-    path
+    write_suite(dir, tasks, seeds, steps, 2)
 }
 
 fn fleet(llm: &ScriptedLlm, suite: &Path, store: &Path, run_id: &str) -> tokio::process::Command {
-    fleet_with(llm, suite, store, run_id, &repo().join("benchmarks"))
-}
-
-fn fleet_with(
-    llm: &ScriptedLlm,
-    suite: &Path,
-    store: &Path,
-    run_id: &str,
-    benchmarks: &Path,
-) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
-    cmd.arg("run")
-        .arg(suite)
-        .arg("--store")
-        .arg(store)
-        .args(["--run-id", run_id, "--no-progress"])
-        .arg("--benchmarks")
-        .arg(benchmarks)
-        .env("OPENAI_BASE_URL", llm.url())
-        .env("AIDE_FLEET_GPUS", "")
-        .kill_on_drop(true);
-    cmd
+    fleet_run(&llm.url(), suite, store, run_id, &benchmarks())
 }
 
 fn status(store: &Path, run: &str, task: &str, seed: u64) -> Value {
@@ -286,7 +255,7 @@ async fn a_minute_of_grading_does_not_hold_up_other_runs() {
         "name: test\nbenchmark: demo\ntasks:\n  - re-optimize-sum\n  - demo-binary\n  - demo-regression\nseeds: 1\nagent:\n  steps: 1\n  num_drafts: 1\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: 1\n",
     )
     .unwrap();
-    run(fleet_with(&llm, &path, &store, "slow", &benchmarks))
+    run(fleet_run(&llm.url(), &path, &store, "slow", &benchmarks))
         .await
         .assert_success();
 

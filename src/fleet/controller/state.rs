@@ -756,71 +756,24 @@ mod tests {
             reason: None,
             fatal,
         };
-        let with = |task: &str, run_state, attempts: Vec<Attempt>| {
-            let mut s = RunStatus::pending("r", task, 0, "t".into());
-            s.state = run_state;
-            s.attempts = attempts;
-            s
-        };
-        let failed = Some(AttemptOutcome::Failed);
-        let cases = [
-            (
-                "done",
-                with(
-                    "done",
-                    RunState::Succeeded,
-                    vec![attempt(Some(AttemptOutcome::Succeeded), false)],
-                ),
-                false,
-                true,
-            ),
-            (
-                "ungraded",
-                with(
-                    "ungraded",
-                    RunState::Succeeded,
-                    vec![attempt(Some(AttemptOutcome::Succeeded), false)],
-                ),
-                false,
-                false,
-            ),
-            (
-                "gave-up",
-                with(
-                    "gave-up",
-                    RunState::Failed,
-                    vec![attempt(failed, false), attempt(failed, false)],
-                ),
-                false,
-                true,
-            ),
-            (
-                "fatal",
-                with("fatal", RunState::Failed, vec![attempt(failed, true)]),
-                false,
-                true,
-            ),
-            (
-                "orphan",
-                with("orphan", RunState::Running, vec![attempt(None, false)]),
-                false,
-                false,
-            ),
-            (
-                "adopted",
-                with("adopted", RunState::Running, vec![attempt(None, false)]),
-                true,
-                false,
-            ),
-            (
-                "retry",
-                with("retry", RunState::Failed, vec![attempt(failed, false)]),
-                false,
-                false,
-            ),
+        use AttemptOutcome::{Failed, Succeeded};
+        use RunState as S;
+        // (task, stored state, attempts as (outcome, fatal), Job still active, graded)
+        #[rustfmt::skip]
+        let cases: [(&str, RunState, &[(Option<AttemptOutcome>, bool)], bool, bool); 7] = [
+            ("done", S::Succeeded, &[(Some(Succeeded), false)], false, true),
+            ("ungraded", S::Succeeded, &[(Some(Succeeded), false)], false, false),
+            ("gave-up", S::Failed, &[(Some(Failed), false), (Some(Failed), false)], false, true),
+            ("fatal", S::Failed, &[(Some(Failed), true)], false, true),
+            ("orphan", S::Running, &[(None, false)], false, false),
+            ("adopted", S::Running, &[(None, false)], true, false),
+            ("retry", S::Failed, &[(Some(Failed), false)], false, false),
         ];
         let mut effects = Vec::new();
-        for (task, stored, active, graded) in cases {
+        for (task, run_state, attempts, active, graded) in cases {
+            let mut stored = RunStatus::pending("r", task, 0, "t".into());
+            stored.state = run_state;
+            stored.attempts = attempts.iter().map(|&(o, f)| attempt(o, f)).collect();
             effects.extend(state.handle(
                 Input::Restored {
                     key: key(task, 0),

@@ -353,6 +353,54 @@ impl Finished {
     }
 }
 
+/// A suite of demo tasks for `aide-fleet run` with the scripted models.
+pub fn write_suite(
+    dir: &Path,
+    tasks: &[&str],
+    seeds: u32,
+    steps: u32,
+    concurrency: u32,
+) -> PathBuf {
+    let path = dir.join("suite.yaml");
+    let list: Vec<String> = tasks.iter().map(|t| format!("  - {t}")).collect();
+    std::fs::write(
+        &path,
+        format!(
+            "name: test\nbenchmark: demo\ntasks:\n{}\nseeds: {seeds}\nagent:\n  steps: {steps}\n  num_drafts: 2\n  model: scripted-coder\n  feedback_model: scripted-reviewer\nexecutor:\n  local:\n    concurrency: {concurrency}\n",
+            list.join("\n")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `aide-fleet run SUITE` with the local executor, no GPUs, and the LLM at `base_url`.
+pub fn fleet_run(
+    base_url: &str,
+    suite: &Path,
+    store: &Path,
+    run_id: &str,
+    benchmarks: &Path,
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
+    cmd.arg("run")
+        .arg(suite)
+        .arg("--store")
+        .arg(store)
+        .args(["--run-id", run_id, "--no-progress"])
+        .arg("--benchmarks")
+        .arg(benchmarks)
+        .env("OPENAI_BASE_URL", base_url)
+        .env("AIDE_FLEET_GPUS", "")
+        .kill_on_drop(true);
+    cmd
+}
+
+/// The repository's own benchmarks directory.
+pub fn benchmarks() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks")
+}
+
 /// A port on 127.0.0.1 where nothing listens (it was free a moment ago).
 pub fn dead_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
