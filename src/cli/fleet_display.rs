@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::fleet::{FleetObserver, RunState, RunStatus};
+use crate::fleet::{FleetObserver, RunKey, RunState, RunStatus};
 
 /// Running runs shown with a line of their own; the rest are counted on the overall bar.
 const MAX_LINES: usize = 8;
@@ -15,8 +15,8 @@ const MAX_LINES: usize = 8;
 pub struct FleetDisplay {
     multi: Option<MultiProgress>,
     overall: Option<ProgressBar>,
-    lines: BTreeMap<(String, u64), ProgressBar>,
-    last_step: BTreeMap<(String, u64), usize>,
+    lines: BTreeMap<RunKey, ProgressBar>,
+    last_step: BTreeMap<RunKey, usize>,
     finished: u64,
     running: usize,
 }
@@ -104,7 +104,7 @@ impl FleetDisplay {
 impl FleetObserver for FleetDisplay {
     fn started(&mut self, s: &RunStatus) {
         self.running += 1;
-        let key = (s.task.clone(), s.seed);
+        let key = s.key();
         let attempt = s.attempts.last().map_or(1, |a| a.number);
         if let (Some(multi), true) = (&self.multi, self.lines.len() < MAX_LINES) {
             let line = multi.add(ProgressBar::new_spinner());
@@ -130,7 +130,7 @@ impl FleetObserver for FleetDisplay {
     }
 
     fn progress(&mut self, s: &RunStatus) {
-        let key = (s.task.clone(), s.seed);
+        let key = s.key();
         if let Some(line) = self.lines.get(&key) {
             line.set_message(describe(s));
         } else if self.multi.is_none()
@@ -143,7 +143,7 @@ impl FleetObserver for FleetDisplay {
     }
 
     fn finished(&mut self, s: &RunStatus) {
-        let key = (s.task.clone(), s.seed);
+        let key = s.key();
         if let Some(line) = self.lines.remove(&key) {
             line.finish_and_clear();
             if let Some(m) = &self.multi {

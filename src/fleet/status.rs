@@ -83,6 +83,13 @@ impl RunStatus {
         }
     }
 
+    pub fn key(&self) -> super::RunKey {
+        super::RunKey {
+            task: self.task.clone(),
+            seed: self.seed,
+        }
+    }
+
     /// Attempts charged against the retry limit.
     pub fn failures(&self) -> u32 {
         self.attempts
