@@ -16,7 +16,28 @@ td:first-child,th:first-child{text-align:left}.drop{color:#c00;font-weight:bold}
 .note{color:#555;font-size:.9em}svg.chart{display:block;margin:8px 0}
 svg .title{font-weight:bold;font-size:14px}svg .label,svg .value,svg .tick{font-size:12px}";
 
-fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+/// A table cell. Every cell is escaped when the table is written, so task ids, failure
+/// reasons and model output can never become markup; a styled cell takes its class from
+/// a constant.
+#[derive(Clone)]
+enum Cell {
+    Text(String),
+    Styled { class: &'static str, text: String },
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell::Text(text.to_owned())
+    }
+}
+
+fn table<C: Clone + Into<Cell>>(out: &mut String, head: &[&str], rows: &[Vec<C>]) {
     out.push_str("<table><tr>");
     for h in head {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -25,11 +46,28 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         out.push_str("<tr>");
         for cell in row {
-            let _ = write!(out, "<td>{cell}</td>");
+            let _ = match cell.clone().into() {
+                Cell::Text(t) => write!(out, "<td>{}</td>", escape(&t)),
+                Cell::Styled { class, text } => {
+                    write!(
+                        out,
+                        r#"<td><span class="{class}">{}</span></td>"#,
+                        escape(&text)
+                    )
+                }
+            };
         }
         out.push_str("</tr>");
     }
     out.push_str("</table>");
+}
+
+/// `<tag class="...">text</tag>` with the text escaped.
+fn element(out: &mut String, tag: &str, class: Option<&str>, text: &str) {
+    let class = class
+        .map(|c| format!(r#" class="{c}""#))
+        .unwrap_or_default();
+    let _ = write!(out, "<{tag}{class}>{}</{tag}>", escape(text));
 }
 
 fn at_k_lines(name: &str, values: &[AtK], scale: f64) -> Line {
@@ -80,7 +118,7 @@ pub fn render(summary: &Summary) -> String {
         );
         let class = if c.regression { "drop" } else { "ok" };
         let text = verdict(c).replace("**", "");
-        let _ = write!(body, r#"<p class="{class}">{}</p>"#, escape(&text));
+        element(&mut body, "p", Some(class), &text);
         let bars: Vec<Bar> = c
             .tasks
             .iter()
@@ -101,23 +139,26 @@ pub fn render(summary: &Summary) -> String {
             ));
         }
         let p = |x: Option<f64>| x.map(|p| format!("{p:.4}")).unwrap_or_else(|| "–".into());
-        let rows: Vec<Vec<String>> = c
+        let rows: Vec<Vec<Cell>> = c
             .overall
             .iter()
             .chain(&c.tasks)
             .map(|d| {
                 vec![
-                    escape(&d.name),
-                    d.metric.to_owned(),
-                    format!("{:.2}", d.current),
-                    format!("{:.2}", d.baseline),
-                    format!("{:+.2}", d.delta),
-                    p(d.p_value),
-                    p(d.p_adjusted),
+                    d.name.as_str().into(),
+                    d.metric.into(),
+                    format!("{:.2}", d.current).into(),
+                    format!("{:.2}", d.baseline).into(),
+                    format!("{:+.2}", d.delta).into(),
+                    p(d.p_value).into(),
+                    p(d.p_adjusted).into(),
                     if d.significant_drop {
-                        r#"<span class="drop">drop</span>"#.into()
+                        Cell::Styled {
+                            class: "drop",
+                            text: "drop".into(),
+                        }
                     } else {
-                        String::new()
+                        "".into()
                     },
                 ]
             })
@@ -159,7 +200,7 @@ pub fn render(summary: &Summary) -> String {
                         .unwrap_or_default()
                 };
                 vec![
-                    escape(&split_label(&sp.name)),
+                    split_label(&sp.name),
                     sp.competitions.to_string(),
                     sp.complete_seeds.to_string(),
                     cell("any_medal_percentage"),
@@ -220,8 +261,8 @@ pub fn render(summary: &Summary) -> String {
             .iter()
             .map(|t| {
                 vec![
-                    escape(&t.task),
-                    escape(t.complexity.as_deref().unwrap_or("–")),
+                    t.task.clone(),
+                    t.complexity.clone().unwrap_or_else(|| "–".into()),
                     t.seeds.to_string(),
                     t.valid_submissions.to_string(),
                     format!("{}/{}/{}", t.gold, t.silver, t.bronze),
@@ -293,7 +334,7 @@ pub fn render(summary: &Summary) -> String {
 
     if let Some(sel) = &a.selection {
         body.push_str("<h2>Selection gap</h2>");
-        let _ = write!(body, "<p>{}</p>", escape(&selection_sentence(sel)));
+        element(&mut body, "p", None, &selection_sentence(sel));
     }
 
     let t = &a.totals;
@@ -356,13 +397,7 @@ pub fn render(summary: &Summary) -> String {
         let rows: Vec<Vec<String>> = s
             .failures
             .iter()
-            .map(|f| {
-                vec![
-                    escape(&f.reason),
-                    f.attempts.to_string(),
-                    escape(&f.example),
-                ]
-            })
+            .map(|f| vec![f.reason.clone(), f.attempts.to_string(), f.example.clone()])
             .collect();
         table(&mut body, &["reason", "attempts", "example"], &rows);
     }
@@ -370,7 +405,7 @@ pub fn render(summary: &Summary) -> String {
     if !s.warnings.is_empty() {
         body.push_str("<h2>Warnings</h2><ul>");
         for w in &s.warnings {
-            let _ = write!(body, "<li>{}</li>", escape(w));
+            element(&mut body, "li", None, w);
         }
         body.push_str("</ul>");
     }
@@ -379,4 +414,33 @@ pub fn render(summary: &Summary) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aide-fleet report: {}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
         escape(&s.run_id)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_cell_is_escaped_styled_or_not() {
+        let mut out = String::new();
+        let rows = vec![vec![
+            Cell::from("<script>x</script>"),
+            Cell::Styled {
+                class: "drop",
+                text: "a&b".into(),
+            },
+        ]];
+        table(&mut out, &["task <id>"], &rows);
+        assert_eq!(
+            out,
+            r#"<table><tr><th>task &lt;id&gt;</th></tr><tr><td>&lt;script&gt;x&lt;/script&gt;</td><td><span class="drop">a&amp;b</span></td></tr></table>"#
+        );
+    }
+
+    #[test]
+    fn element_text_is_escaped() {
+        let mut out = String::new();
+        element(&mut out, "li", None, "\"quoted\" <b>");
+        assert_eq!(out, "<li>&quot;quoted&quot; &lt;b&gt;</li>");
+    }
 }

@@ -141,3 +141,39 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
         "screenshot of {size} bytes; a blank page gives {blank_size}"
     );
 }
+
+#[test]
+fn markup_in_a_failure_reason_is_text_in_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("tests/data/report/store"))
+        .arg(&store)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let status = store.join("runs/worse/tasks/demo-multiclass/seed-1/status.json");
+    let hostile = "<img src=x onerror=alert(1)><b>exit</b>";
+    let text = std::fs::read_to_string(&status)
+        .unwrap()
+        .replace("OOMKilled", hostile);
+    std::fs::write(&status, text).unwrap();
+    let out = tmp.path().join("report");
+    Command::new(env!("CARGO_BIN_EXE_aide-fleet"))
+        .args(["report", "worse", "--no-publish", "--format", "json"])
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<img"), "the reason became markup");
+    assert!(!html.contains("<b>exit"), "the reason became markup");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;&lt;b&gt;exit&lt;/b&gt;"),
+        "the reason is shown as text"
+    );
+}
