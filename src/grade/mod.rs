@@ -23,6 +23,7 @@ pub use grading_report::GradingReport;
 pub use label::Label;
 pub use leaderboard::{Leaderboard, LeaderboardError, Rank, Thresholds};
 pub use metric_kind::{CellKind, MetricKind};
+pub use python_json::parse_python_json;
 pub use report::{CompetitionReport, ReportError, now_isoformat};
 pub use round::round_score;
 pub use table::{CsvTable, TableError};

@@ -18,6 +18,10 @@ pub enum ReportError {
         #[source]
         source: crate::grade::ReportError,
     },
+    /// A grading report given to `--grading-reports` that MLE-bench's aggregation could
+    /// not read either, or whose totals contradict its competition reports.
+    #[error("{}: {message}", path.display())]
+    GradingInput { path: PathBuf, message: String },
     #[error(transparent)]
     Aggregate(#[from] AggregateError),
     #[error(transparent)]

@@ -155,3 +155,71 @@ fn a_split_name_resolves_under_the_benchmarks_directory() {
         "{stderr}"
     );
 }
+
+/// The `complete-seeds` case with each report rewritten by `edit`, run from a copy.
+fn run_edited(edit: impl Fn(&mut Value)) -> std::process::Output {
+    let src = cases_dir().join("complete-seeds");
+    let tmp = tempfile::tempdir().unwrap();
+    let case: Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("case.json")).unwrap()).unwrap();
+    std::fs::copy(src.join("split.txt"), tmp.path().join("split.txt")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aide-fleet"));
+    cmd.current_dir(tmp.path())
+        .arg("report")
+        .arg("--grading-reports");
+    for (i, r) in case["reports"].as_array().unwrap().iter().enumerate() {
+        let mut report: Value =
+            serde_json::from_str(&std::fs::read_to_string(src.join(r.as_str().unwrap())).unwrap())
+                .unwrap();
+        edit(&mut report);
+        let name = format!("report-{i}.json");
+        std::fs::write(tmp.path().join(&name), report.to_string()).unwrap();
+        cmd.arg(name);
+    }
+    cmd.args(["--split", "split.txt", "--format", "json"]);
+    cmd.output().unwrap()
+}
+
+#[test]
+fn reports_cut_down_to_what_the_aggregation_reads_give_the_same_numbers() {
+    let out = run_edited(|report| {
+        // What experiments/aggregate_grading_reports.py reads, and nothing else.
+        let keep = [
+            "competition_id",
+            "gold_medal",
+            "silver_medal",
+            "bronze_medal",
+            "above_median",
+            "submission_exists",
+            "valid_submission",
+        ];
+        let reports: Vec<Value> = report["competition_reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let mut cut = serde_json::Map::new();
+                for k in keep {
+                    cut.insert(k.into(), r[k].clone());
+                }
+                Value::Object(cut)
+            })
+            .collect();
+        *report = serde_json::json!({ "competition_reports": reports });
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let expected =
+        std::fs::read_to_string(cases_dir().join("complete-seeds/expected.txt")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+}
+
+#[test]
+fn totals_that_contradict_the_competition_reports_are_refused() {
+    let out = run_edited(|report| {
+        report["total_medals"] = serde_json::json!(999);
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`total_medals` says 999"), "{stderr}");
+}
