@@ -483,7 +483,7 @@ async fn request_timeout_is_transient() {
 }
 
 #[tokio::test]
-async fn connection_refused_exhausts_retries() {
+async fn connection_refused_through_every_retry_is_unreachable() {
     // Bind then drop a listener so the port is closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -500,12 +500,40 @@ async fn connection_refused_exhausts_retries() {
         .await
         .unwrap_err();
     match &err {
-        LlmError::RetriesExhausted { attempts, last, .. } => {
+        LlmError::Unreachable {
+            attempts,
+            last,
+            url,
+            ..
+        } => {
             assert_eq!(*attempts, 2);
             assert!(last.contains("connection"), "{last}");
+            assert_eq!(url, &format!("http://127.0.0.1:{port}/v1/chat/completions"));
         }
         other => panic!("{other}"),
     }
+}
+
+#[tokio::test]
+async fn a_server_that_answers_5xx_is_not_unreachable() {
+    let server = wiremock::MockServer::builder().start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let env = ProviderEnv {
+        openai_base_url: Some(format!("{}/v1", server.uri())),
+        ..Default::default()
+    };
+    let err = Llm::new(&cfg(2), env)
+        .unwrap()
+        .complete(request("gpt-4o", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, LlmError::RetriesExhausted { attempts: 2, .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
