@@ -148,6 +148,12 @@ impl Interpreter {
         self
     }
 
+    /// Runs this interpreter instead of the configured command (the one it resolves to).
+    pub fn with_python(mut self, python: PathBuf) -> Self {
+        self.python = python;
+        self
+    }
+
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
     }

@@ -28,6 +28,7 @@ pub use journal::Journal;
 pub use node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
 pub use policy::SearchConfig;
 pub use sandbox::{
-    Enforcement, Layout, Sandbox, SandboxError, SandboxSpec, make_non_dumpable, python_paths,
+    Enforcement, Layout, PythonInstall, Sandbox, SandboxError, SandboxSpec, make_non_dumpable,
+    python_install,
 };
 pub use search::{Agent, AgentError, Event, Outcome, Phase, StopReason, node_line};

@@ -713,13 +713,14 @@ fn sandboxed_interpreter(
     task_dir: &Path,
     workspace: &Workspace,
 ) -> Result<Interpreter, SandboxError> {
-    let interpreter = Interpreter::new(&cfg.exec);
+    let mut interpreter = Interpreter::new(&cfg.exec);
     let mut read_only = vec![task_dir.to_path_buf(), workspace.root().to_path_buf()];
-    if cfg.exec.sandbox != super::config::SandboxMode::Off {
-        read_only.extend(sandbox::python_paths(
-            interpreter.python(),
-            interpreter.env_pairs(),
-        ));
+    if cfg.exec.sandbox != super::config::SandboxMode::Off
+        && let Some(install) =
+            sandbox::python_install(interpreter.python(), interpreter.env_pairs())
+    {
+        read_only.extend(install.paths);
+        interpreter = interpreter.with_python(install.executable);
     }
     read_only.extend(cfg.exec.read_paths.iter().cloned());
     let layout = Layout {
@@ -731,6 +732,7 @@ fn sandboxed_interpreter(
             workspace.tmp(),
         ],
     };
+    tracing::debug!(?layout, "the scripts' sandbox");
     let sandbox = Sandbox::new(SandboxSpec {
         mode: cfg.exec.sandbox,
         block_network: !cfg.exec.network,

@@ -235,16 +235,25 @@ impl Sandbox {
     }
 }
 
-/// The directories a Python installation reads: prefixes, site directories and `sys.path`,
-/// asked of the interpreter itself with the scripts' environment.
-pub fn python_paths(
+/// The interpreter a Python command starts and the directories it reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PythonInstall {
+    /// `sys.executable`: what a bare `python3` resolves to through its launcher (a pyenv
+    /// shim, say), so that the sandboxed run starts the same interpreter directly.
+    pub executable: PathBuf,
+    /// Prefixes, site directories and `sys.path`.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Asks `python` itself, with the scripts' environment; `None` when it cannot answer.
+pub fn python_install(
     python: &Path,
     env: &[(std::ffi::OsString, std::ffi::OsString)],
-) -> Vec<PathBuf> {
+) -> Option<PythonInstall> {
     const QUERY: &str = r#"
 import json, os, site, sys
 paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-         os.path.dirname(os.path.realpath(sys.executable))}
+         os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(sys.executable))}
 for f in ("getsitepackages", "getusersitepackages"):
     try:
         got = getattr(site, f)()
@@ -252,7 +261,8 @@ for f in ("getsitepackages", "getusersitepackages"):
     except Exception:
         pass
 paths.update(p for p in sys.path if p)
-print(json.dumps(sorted(p for p in paths if os.path.exists(p))))
+print(json.dumps({"executable": sys.executable,
+                  "paths": sorted(p for p in paths if os.path.exists(p))}))
 "#;
     let out = std::process::Command::new(python)
         .args(["-c", QUERY])
@@ -260,9 +270,10 @@ print(json.dumps(sorted(p for p in paths if os.path.exists(p))))
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .output();
-    out.ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| serde_json::from_slice::<Vec<PathBuf>>(&o.stdout).ok())
-        .unwrap_or_default()
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
 }

@@ -8,6 +8,6 @@ mod reaper;
 mod rules;
 mod support;
 
-pub use confine::{Enforcement, Sandbox, SandboxError, SandboxSpec, python_paths};
+pub use confine::{Enforcement, PythonInstall, Sandbox, SandboxError, SandboxSpec, python_install};
 pub use privileges::make_non_dumpable;
 pub use rules::Layout;
