@@ -267,6 +267,18 @@ mod tests {
     }
 
     #[test]
+    fn the_sandbox_is_best_effort_by_default_and_network_false_needs_it() {
+        let c: AgentConfig = serde_saphyr::from_str("exec:\n  sandbox: required\n").unwrap();
+        assert_eq!(c.exec.sandbox, SandboxMode::Required);
+        assert_eq!(AgentConfig::default().exec.sandbox, SandboxMode::BestEffort);
+        let c: AgentConfig =
+            serde_saphyr::from_str("exec:\n  sandbox: off\n  network: false\n").unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("exec.network"), "{err}");
+        assert!(serde_saphyr::from_str::<AgentConfig>("exec:\n  sandbox: maybe\n").is_err());
+    }
+
+    #[test]
     fn out_of_range_values_are_named() {
         let mut c = AgentConfig::default();
         c.search.debug_prob = 1.5;

@@ -120,10 +120,10 @@ impl Sandbox {
             }
         };
         let leftovers_killed = !spec.kill_leftovers
-            || match privileges::become_subreaper() {
+            || match privileges::become_subreaper().and_then(|()| reaper::can_find_children()) {
                 Ok(()) => true,
                 Err(e) => {
-                    missing.push(format!("killing leftover processes (child subreaper: {e})"));
+                    missing.push(format!("killing leftover processes ({e})"));
                     false
                 }
             };

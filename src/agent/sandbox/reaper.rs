@@ -30,7 +30,10 @@ struct Stat {
 }
 
 fn stat(pid: i32) -> Option<Stat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn parse_stat(text: &str) -> Option<Stat> {
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     let mut fields = text.rsplit_once(')')?.1.split_whitespace();
     let state = fields.next()?;
@@ -58,6 +61,12 @@ fn children(pid: i32) -> Vec<i32> {
                 .collect::<Vec<i32>>()
         })
         .collect()
+}
+
+/// Leftovers are found through `/proc/<pid>/task/<tid>/children` (CONFIG_PROC_CHILDREN).
+pub(super) fn can_find_children() -> std::io::Result<()> {
+    let me = std::process::id();
+    std::fs::metadata(format!("/proc/{me}/task/{me}/children")).map(|_| ())
 }
 
 /// SIGKILLs every live descendant of this process started at or after `since` (see
@@ -95,4 +104,29 @@ pub fn kill_started_since(since: u64) -> usize {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     killed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_read_after_the_command_name() {
+        let line =
+            "4242 (a) b (c) S 17 4242 4242 0 -1 4194560 99 0 0 0 1 2 0 0 20 0 1 0 123456 1000 10";
+        let s = parse_stat(line).unwrap();
+        assert_eq!((s.ppid, s.start, s.zombie), (17, 123456, false));
+        assert!(
+            parse_stat("1 (z) Z 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7 0 0")
+                .unwrap()
+                .zombie
+        );
+        assert!(parse_stat("garbage").is_none());
+    }
+
+    #[test]
+    fn this_process_started_before_now() {
+        let me = stat(std::process::id() as i32).unwrap();
+        assert!(me.start <= now_ticks());
+    }
 }
