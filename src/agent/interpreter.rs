@@ -139,11 +139,24 @@ impl Interpreter {
         }
     }
 
-    /// Runs every child in `sandbox`, with `tmp_dir` (inside it) as its `TMPDIR`.
+    /// Runs every child in `sandbox`, with `tmp_dir` (inside it) as its `TMPDIR`. Caches
+    /// that default to the unwritable `$HOME` (Triton's kernels, Matplotlib's fonts) go
+    /// there too, unless the environment names them.
     pub fn with_sandbox(mut self, sandbox: Sandbox, tmp_dir: &Path) -> Self {
         self.env.retain(|(k, _)| k != "TMPDIR");
         self.env
             .push((OsString::from("TMPDIR"), tmp_dir.as_os_str().to_owned()));
+        if sandbox.enforcement().filesystem {
+            for (name, dir) in [
+                ("TRITON_CACHE_DIR", "triton"),
+                ("MPLCONFIGDIR", "matplotlib"),
+            ] {
+                if !self.env.iter().any(|(k, _)| k == name) {
+                    self.env
+                        .push((OsString::from(name), tmp_dir.join(dir).into_os_string()));
+                }
+            }
+        }
         self.sandbox = Arc::new(sandbox);
         self
     }
