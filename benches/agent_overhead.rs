@@ -3,13 +3,19 @@
 //! measured with an instant scripted LLM on 127.0.0.1 and a trivial script, at the 10th,
 //! 100th and 500th node of one search.
 //!
+//! Then the sandbox's own cost per script, which the overhead above already contains:
+//! building a script's Landlock rules, the child's privilege drop and restriction (a
+//! confined `/bin/true` against a plain one), and the scan for leftover processes.
+//!
 //! Run: `cargo bench --bench agent_overhead` (optionally `-- STEPS`, default 500).
 //! The baseline is the same search's first nodes: the ratio at 500 vs 10 nodes shows
 //! whether per-step cost grows with the journal.
 
 use std::time::Instant;
 
-use aide_fleet::agent::{Agent, AgentConfig, Node, StepTiming};
+use aide_fleet::agent::{
+    Agent, AgentConfig, Layout, Node, Sandbox, SandboxMode, SandboxSpec, StepTiming, python_install,
+};
 use aide_fleet::llm::Llm;
 use serde_json::{Value, json};
 use wiremock::matchers::method;
@@ -128,4 +134,66 @@ fn main() {
             last.1 / first.1
         );
     }
+
+    sandbox_cost(&runtime, &tmp.path().join("run/workspace"));
+}
+
+/// Medians over 200 scripts of each part of the sandbox's per-script cost.
+fn sandbox_cost(runtime: &tokio::runtime::Runtime, workspace: &std::path::Path) {
+    const RUNS: usize = 200;
+    let env: Vec<_> = std::env::vars_os().filter(|(k, _)| k == "PATH").collect();
+    let mut read_only = vec![workspace.to_path_buf()];
+    read_only.extend(
+        python_install(std::path::Path::new("python3"), &env)
+            .map(|i| i.paths)
+            .unwrap_or_default(),
+    );
+    let layout = Layout {
+        read_only,
+        read_write: ["working", "submission", ".aide_exec", ".tmp"]
+            .iter()
+            .map(|d| workspace.join(d))
+            .collect(),
+    };
+    let sandbox = Sandbox::new(SandboxSpec {
+        mode: SandboxMode::Required,
+        block_network: false,
+        layout,
+        kill_leftovers: true,
+    })
+    .expect("the full sandbox on this machine");
+    let (mut rules, mut plain, mut confined, mut reap) = (vec![], vec![], vec![], vec![]);
+    runtime.block_on(async {
+        for _ in 0..RUNS {
+            let mut cmd = tokio::process::Command::new("/bin/true");
+            let t = Instant::now();
+            sandbox.confine(&mut cmd).expect("rules");
+            rules.push(t.elapsed().as_secs_f64() * 1000.0);
+            let mark = sandbox.mark();
+            let t = Instant::now();
+            cmd.status().await.expect("confined /bin/true");
+            confined.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            sandbox.kill_leftovers(mark);
+            reap.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            tokio::process::Command::new("/bin/true")
+                .status()
+                .await
+                .expect("/bin/true");
+            plain.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    });
+    let (rules, reap) = (median(rules), median(reap));
+    let child = median(confined) - median(plain);
+    println!("sandbox cost per script (median of {RUNS})");
+    println!("  Landlock rules built in the parent: {rules:.3} ms");
+    println!(
+        "  child: capabilities dropped and restricted (confined minus plain spawn): {child:.3} ms"
+    );
+    println!("  leftover scan and kill: {reap:.3} ms");
+    println!(
+        "  total: {:.3} ms (goal: under 2 ms)",
+        rules + child.max(0.0) + reap
+    );
 }

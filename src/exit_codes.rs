@@ -18,8 +18,10 @@ exit_codes! {
     OK = 0;
     /// An unexpected internal failure.
     INTERNAL = 1;
-    /// Bad input: flags, config file, suite, task directory, manifest. Retrying cannot
-    /// help, and the controller does not retry an agent that exits with it.
+    /// Bad input: flags, config file, suite, task directory, manifest; `exec.sandbox:
+    /// required` where this machine cannot enforce the whole sandbox, `exec.network: false`
+    /// where TCP cannot be blocked. Retrying cannot help, and the controller does not retry
+    /// an agent that exits with it.
     USAGE = 2;
     /// `report --baseline`: a significant regression against the baseline run.
     REGRESSION = 3;

@@ -164,8 +164,16 @@ pub fn copy_best_submission(run: &RunDir, best: &Node) -> Result<(), CheckpointE
     };
     fs::create_dir_all(&dir).map_err(io(&dir))?;
     let dst = dir.join(SUBMISSION_FILE);
-    let bytes = fs::read(&src).map_err(io(&src))?;
-    run.write_atomic(&dst, &bytes)
+    match fs::read(&src) {
+        Ok(bytes) => run.write_atomic(&dst, &bytes),
+        // Deleted by a script that ran without filesystem rules (the agent warned): no
+        // best submission rather than another node's.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match fs::remove_file(&dst) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&dst)(e)),
+            _ => Ok(()),
+        },
+        Err(e) => Err(io(&src)(e)),
+    }
 }
 
 /// Writes every end-of-run artifact from the journal alone.

@@ -89,10 +89,42 @@ impl RunDir {
     }
 
     /// Writes a file so that readers see the old content or the new, never a torn one.
+    /// A directory that went missing (a script without the sandbox removed it) is made.
     pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
         let tmp = path.with_extension("tmp");
-        fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+        if let Err(e) = fs::write(&tmp, bytes) {
+            let parent = path
+                .parent()
+                .filter(|_| e.kind() == io::ErrorKind::NotFound);
+            let Some(parent) = parent else {
+                return Err(io_err(&tmp)(e));
+            };
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+            fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+        }
         fs::rename(&tmp, path).map_err(io_err(path))
+    }
+
+    /// Rewrites from memory whatever of the checkpoint is missing (a script that could
+    /// reach the run directory deleted it): `run.json` and every node record. Returns the
+    /// node submissions that were lost, which memory does not hold.
+    pub fn restore(&self, meta: &RunMeta, nodes: &[Node]) -> Result<Vec<PathBuf>, CheckpointError> {
+        let dir = self.root.join(NODES_DIR);
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        if !self.root.join(RUN_FILE).is_file() {
+            self.write_meta(meta)?;
+        }
+        let mut lost = Vec::new();
+        for node in nodes {
+            if !self.node_file(node.step).is_file() {
+                self.write_node(node)?;
+            }
+            let submission = self.node_submission(node.step);
+            if node.has_submission && !submission.is_file() {
+                lost.push(submission);
+            }
+        }
+        Ok(lost)
     }
 
     pub fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), CheckpointError> {

@@ -94,6 +94,35 @@ pub struct ExecConfig {
     pub env_allow: Vec<String>,
     /// Copy the task data into the workspace instead of symlinking it.
     pub copy_data: bool,
+    /// The sandbox of scripts and of their syntax check: `required` refuses to start
+    /// without all of it, `best-effort` enforces what the kernel supports and warns about
+    /// the rest, `off` runs scripts with the agent's own access.
+    pub sandbox: SandboxMode,
+    /// Scripts may open TCP connections; `false` blocks TCP bind and connect (Landlock
+    /// ABI 4), and is refused where that cannot be enforced.
+    pub network: bool,
+    /// Extra directories scripts may read (model caches, shared datasets).
+    pub read_paths: Vec<PathBuf>,
+}
+
+/// How much of the sandbox a search insists on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SandboxMode {
+    Required,
+    #[default]
+    BestEffort,
+    Off,
+}
+
+impl SandboxMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxMode::Required => "required",
+            SandboxMode::BestEffort => "best-effort",
+            SandboxMode::Off => "off",
+        }
+    }
 }
 
 impl Default for ExecConfig {
@@ -105,6 +134,9 @@ impl Default for ExecConfig {
             memory_limit_mb: None,
             env_allow: Vec::new(),
             copy_data: false,
+            sandbox: SandboxMode::BestEffort,
+            network: true,
+            read_paths: Vec::new(),
         }
     }
 }
@@ -194,6 +226,12 @@ impl AgentConfig {
         if self.budget.max_usd.is_some_and(|u| u.is_nan() || u < 0.0) {
             return invalid("budget.max_usd", "expected zero or more USD");
         }
+        if !self.exec.network && self.exec.sandbox == SandboxMode::Off {
+            return invalid(
+                "exec.network",
+                "`false` needs the sandbox (exec.sandbox: best-effort or required); it is never ignored",
+            );
+        }
         if self.review.max_attempts == 0 {
             return invalid("review.max_attempts", "expected at least 1");
         }
@@ -226,6 +264,18 @@ mod tests {
         assert_eq!(c.search.num_drafts, 5);
         let err = serde_saphyr::from_str::<AgentConfig>("search:\n  stpes: 7\n").unwrap_err();
         assert!(err.to_string().contains("stpes"), "{err}");
+    }
+
+    #[test]
+    fn the_sandbox_is_best_effort_by_default_and_network_false_needs_it() {
+        let c: AgentConfig = serde_saphyr::from_str("exec:\n  sandbox: required\n").unwrap();
+        assert_eq!(c.exec.sandbox, SandboxMode::Required);
+        assert_eq!(AgentConfig::default().exec.sandbox, SandboxMode::BestEffort);
+        let c: AgentConfig =
+            serde_saphyr::from_str("exec:\n  sandbox: off\n  network: false\n").unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("exec.network"), "{err}");
+        assert!(serde_saphyr::from_str::<AgentConfig>("exec:\n  sandbox: maybe\n").is_err());
     }
 
     #[test]

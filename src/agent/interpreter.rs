@@ -18,10 +18,12 @@ use serde_json::Value;
 use super::config::ExecConfig;
 use super::node::Frame;
 use super::prompts::humanize_seconds;
+use super::sandbox::Sandbox;
 
 /// The script's file name inside the workspace, as in AIDE.
 pub const SCRIPT_NAME: &str = "runfile.py";
-const EXC_DIR: &str = ".aide_exec";
+/// Where the driver reports an uncaught exception; scripts may write there.
+pub const EXC_DIR: &str = ".aide_exec";
 
 /// Environment variables a script may see unless the config adds more. Everything else
 /// (API keys, cloud credentials, tokens) is dropped.
@@ -98,6 +100,7 @@ pub struct Interpreter {
     grace: Duration,
     memory_limit_bytes: Option<u64>,
     env: Vec<(OsString, OsString)>,
+    sandbox: Arc<Sandbox>,
 }
 
 #[derive(Deserialize)]
@@ -132,7 +135,45 @@ impl Interpreter {
             grace: Duration::from_secs_f64(cfg.grace_s.max(0.0)),
             memory_limit_bytes: cfg.memory_limit_mb.map(|mb| mb.saturating_mul(1 << 20)),
             env,
+            sandbox: Arc::new(Sandbox::off()),
         }
+    }
+
+    /// Runs every child in `sandbox`, with `tmp_dir` (inside it) as its `TMPDIR`. Caches
+    /// that default to the unwritable `$HOME` (Triton's kernels, Matplotlib's fonts) go
+    /// there too, unless the environment names them.
+    pub fn with_sandbox(mut self, sandbox: Sandbox, tmp_dir: &Path) -> Self {
+        self.env.retain(|(k, _)| k != "TMPDIR");
+        self.env
+            .push((OsString::from("TMPDIR"), tmp_dir.as_os_str().to_owned()));
+        if sandbox.enforcement().filesystem {
+            for (name, dir) in [
+                ("TRITON_CACHE_DIR", "triton"),
+                ("MPLCONFIGDIR", "matplotlib"),
+            ] {
+                if !self.env.iter().any(|(k, _)| k == name) {
+                    self.env
+                        .push((OsString::from(name), tmp_dir.join(dir).into_os_string()));
+                }
+            }
+        }
+        self.sandbox = Arc::new(sandbox);
+        self
+    }
+
+    /// Runs this interpreter instead of the configured command (the one it resolves to).
+    pub fn with_python(mut self, python: PathBuf) -> Self {
+        self.python = python;
+        self
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// The scripts' environment as owned pairs.
+    pub fn env_pairs(&self) -> &[(OsString, OsString)] {
+        &self.env
     }
 
     pub fn python(&self) -> &Path {
@@ -201,11 +242,19 @@ impl Interpreter {
                 });
             }
         }
+        self.sandbox
+            .confine(&mut cmd)
+            .map_err(std::io::Error::other)?;
+        let mark = self.sandbox.mark();
         let started = Instant::now();
         let mut child = cmd.spawn()?;
         // Our copies of the pipe's write end live in `cmd`; drop them so EOF can come.
         drop(cmd);
-        let group = GroupGuard(child.id().map(|p| Pid::from_raw(p as i32)));
+        let group = GroupGuard {
+            pid: child.id().map(|p| Pid::from_raw(p as i32)),
+            sandbox: &self.sandbox,
+            mark,
+        };
 
         let capture = Arc::new(Mutex::new(Capture::default()));
         let reader_done = {
@@ -229,9 +278,11 @@ impl Interpreter {
             }
         };
         let exec_time = started.elapsed().as_secs_f64();
-        // Whatever the script left behind in its group goes now, or it would hold the pipe.
-        group.signal(Signal::SIGKILL);
-        // A process that left the group may keep the pipe open: read for at most 5 s more.
+        // Whatever the script left behind goes now (its group, and with the sandbox every
+        // descendant, wherever it moved), or it would hold the pipe and the machine.
+        group.kill_all();
+        // Without the sandbox, a process that left the group may keep the pipe open: read
+        // for at most 5 s more.
         let _ = tokio::time::timeout(Duration::from_secs(5), reader_done).await;
         let output = capture.lock().map(|c| c.render()).unwrap_or_default();
         let _ = std::fs::remove_file(&script);
@@ -279,22 +330,31 @@ impl Interpreter {
     }
 }
 
-/// Sends signals to the script's process group; kills it when dropped, so a cancelled
-/// run (Ctrl-C in the agent) leaves nothing behind.
-struct GroupGuard(Option<Pid>);
+/// Sends signals to the script's process group; kills it and every leftover when
+/// dropped, so a cancelled run (Ctrl-C in the agent) leaves nothing behind.
+struct GroupGuard<'a> {
+    pid: Option<Pid>,
+    sandbox: &'a Sandbox,
+    mark: u64,
+}
 
-impl GroupGuard {
+impl GroupGuard<'_> {
     fn signal(&self, sig: Signal) {
-        if let Some(pid) = self.0 {
+        if let Some(pid) = self.pid {
             // ESRCH (the group is gone) is the expected outcome after a clean exit.
             let _ = killpg(pid, sig);
         }
     }
+
+    fn kill_all(&self) {
+        self.signal(Signal::SIGKILL);
+        self.sandbox.kill_leftovers(self.mark);
+    }
 }
 
-impl Drop for GroupGuard {
+impl Drop for GroupGuard<'_> {
     fn drop(&mut self) {
-        self.signal(Signal::SIGKILL);
+        self.kill_all();
     }
 }
 

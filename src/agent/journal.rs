@@ -183,6 +183,7 @@ pub(crate) mod tests {
             usage: NodeUsage::default(),
             timing: StepTiming::default(),
             search_elapsed_s: 0.0,
+            sandbox: None,
         }
     }
 

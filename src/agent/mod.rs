@@ -12,6 +12,7 @@ mod policy;
 mod preview;
 mod prompts;
 mod review;
+mod sandbox;
 mod search;
 mod syntax;
 mod workspace;
@@ -20,10 +21,14 @@ pub use artifacts::{BEST_SOLUTION_FILE, JOURNAL_FILE, TREE_FILE, USAGE_FILE};
 pub use checkpoint::{NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta};
 pub use config::{
     AgentConfig, BudgetConfig, ConfigError, ExecConfig, ModelConfig, PromptConfig, ReviewConfig,
-    TaskConfig,
+    SandboxMode, TaskConfig,
 };
 pub use interpreter::{DEFAULT_ENV_ALLOW, ExecResult, Interpreter, default_python};
 pub use journal::Journal;
 pub use node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
 pub use policy::SearchConfig;
+pub use sandbox::{
+    Enforcement, Layout, PythonInstall, Sandbox, SandboxError, SandboxSpec, make_non_dumpable,
+    python_install,
+};
 pub use search::{Agent, AgentError, Event, Outcome, Phase, StopReason, node_line};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sandbox::Enforcement;
 use crate::llm::Usage;
 
 /// How a node came to be, derived from its parent as in AIDE.
@@ -106,6 +107,9 @@ pub struct Node {
     pub timing: StepTiming,
     /// Search wall time consumed when this node completed; resume continues from it.
     pub search_elapsed_s: f64,
+    /// What the sandbox enforced on this node's script (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<Enforcement>,
 }
 
 impl Node {

@@ -13,13 +13,14 @@ use super::artifacts;
 use super::checkpoint::{CheckpointError, Progress, RunDir, RunMeta};
 use super::config::AgentConfig;
 use super::extract::{code_blocks, extract_plan, join_blocks};
-use super::interpreter::{ExecResult, Interpreter};
+use super::interpreter::{EXC_DIR, ExecResult, Interpreter};
 use super::journal::Journal;
 use super::node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
 use super::policy::{self, Action};
 use super::preview;
 use super::prompts::{self, PromptContext, humanize_seconds};
 use super::review::{self, Verdict};
+use super::sandbox::{self, Layout, Sandbox, SandboxError, SandboxSpec};
 use super::syntax;
 use super::workspace::{self, Workspace};
 use crate::llm::{ChatRequest, Completion, Llm, LlmError, Usage};
@@ -94,6 +95,8 @@ pub enum AgentError {
     Llm(#[from] LlmError),
     #[error("{0}")]
     Resume(String),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
 }
 
 #[derive(Debug)]
@@ -106,6 +109,8 @@ pub struct Outcome {
 
 pub struct Agent<'o> {
     cfg: AgentConfig,
+    /// What `run.json` holds, to rewrite it if a script without the sandbox removed it.
+    meta: RunMeta,
     description: String,
     sample_submission: Option<PathBuf>,
     run: RunDir,
@@ -137,12 +142,13 @@ impl<'o> Agent<'o> {
         }
         let task_dir = std::fs::canonicalize(task_dir)
             .map_err(|e| AgentError::Task(format!("task dir {}: {e}", task_dir.display())))?;
-        run.write_meta(&RunMeta {
+        let meta = RunMeta {
             format_version: 1,
-            task_dir: task_dir.clone(),
+            task_dir,
             config: cfg.clone(),
-        })?;
-        Self::open(cfg, &task_dir, run, Journal::default(), 0.0, llm, observer)
+        };
+        run.write_meta(&meta)?;
+        Self::open(meta, run, Journal::default(), 0.0, llm, observer)
     }
 
     /// Continues the search in `out` with `cfg` (the saved settings, possibly overridden).
@@ -162,22 +168,24 @@ impl<'o> Agent<'o> {
                 .append(node)
                 .map_err(|e| AgentError::Resume(format!("{}: {e}", out.display())))?;
         }
-        run.write_meta(&RunMeta {
-            config: cfg.clone(),
-            ..meta.clone()
-        })?;
-        Self::open(cfg, &meta.task_dir, run, journal, offset, llm, observer)
+        let meta = RunMeta {
+            config: cfg,
+            ..meta
+        };
+        run.write_meta(&meta)?;
+        Self::open(meta, run, journal, offset, llm, observer)
     }
 
     fn open(
-        cfg: AgentConfig,
-        task_dir: &Path,
+        meta: RunMeta,
         run: RunDir,
         mut journal: Journal,
         elapsed_offset: f64,
         llm: Llm,
-        observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
+        mut observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
     ) -> Result<Self, AgentError> {
+        let cfg = meta.config.clone();
+        let task_dir = meta.task_dir.as_path();
         if journal.is_empty() {
             journal = Journal::new(cfg.review.lower_is_better);
         }
@@ -189,10 +197,20 @@ impl<'o> Agent<'o> {
             cfg.exec.copy_data,
         )
         .map_err(|e| AgentError::Task(format!("preparing the workspace: {e}")))?;
+        let interpreter = sandboxed_interpreter(&cfg, task_dir, &workspace)?;
+        let missing = interpreter.sandbox().missing();
+        if !missing.is_empty() {
+            observer(&Event::Warning(format!(
+                "sandbox ({}): not enforced on this machine: {}",
+                cfg.exec.sandbox.as_str(),
+                missing.join("; ")
+            )));
+        }
         let sample = task_dir.join("sample_submission.csv");
         Ok(Self {
-            interpreter: Interpreter::new(&cfg.exec),
+            interpreter,
             sample_submission: sample.is_file().then_some(sample),
+            meta,
             cfg,
             description,
             run,
@@ -413,8 +431,14 @@ impl<'o> Agent<'o> {
             stage,
             phase: Phase::Executing,
         });
+        let unconfined = !self.interpreter.sandbox().enforcement().filesystem;
+        if unconfined {
+            self.workspace
+                .restore()
+                .map_err(|e| AgentError::Task(format!("restoring the workspace: {e}")))?;
+        }
         self.workspace
-            .reset_submission()
+            .reset_for_script()
             .map_err(|e| AgentError::Task(format!("resetting ./submission: {e}")))?;
         let exec = self
             .interpreter
@@ -424,6 +448,9 @@ impl<'o> Agent<'o> {
                 Duration::from_secs_f64(script_timeout),
             )
             .await;
+        if unconfined {
+            self.restore_checkpoint()?;
+        }
         let submission = self.workspace.submission_file();
         let has_submission = submission.is_file();
         if has_submission {
@@ -492,6 +519,7 @@ impl<'o> Agent<'o> {
                 total_s: step_started.elapsed().as_secs_f64(),
             },
             search_elapsed_s: self.elapsed(),
+            sandbox: Some(*self.interpreter.sandbox().enforcement()),
         };
         self.run.write_node(&node)?;
         let previous_best = self.journal.best_node().map(|b| b.step);
@@ -516,6 +544,20 @@ impl<'o> Agent<'o> {
                 elapsed_s,
                 spent_usd,
             });
+        }
+        Ok(())
+    }
+
+    /// A script that ran without filesystem rules may have deleted the checkpoint: what
+    /// memory holds is written again, and lost submissions are named.
+    fn restore_checkpoint(&mut self) -> Result<(), AgentError> {
+        let lost = self.run.restore(&self.meta, self.journal.nodes())?;
+        if !lost.is_empty() {
+            let names: Vec<String> = lost.iter().map(|p| p.display().to_string()).collect();
+            self.emit(Event::Warning(format!(
+                "a script deleted node submissions that cannot be recreated: {}",
+                names.join(", ")
+            )));
         }
         Ok(())
     }
@@ -661,6 +703,43 @@ impl<'o> Agent<'o> {
             "no usable review in {attempts} attempts; last problem: {problem}"
         )))
     }
+}
+
+/// The interpreter in the search's sandbox: read-only system, Python, task files and
+/// workspace root (`runfile.py`, `./input`); read-write `./working`, `./submission`, the
+/// exception report and the private `TMPDIR`; nothing of the run directory itself.
+fn sandboxed_interpreter(
+    cfg: &AgentConfig,
+    task_dir: &Path,
+    workspace: &Workspace,
+) -> Result<Interpreter, SandboxError> {
+    let mut interpreter = Interpreter::new(&cfg.exec);
+    let mut read_only = vec![task_dir.to_path_buf(), workspace.root().to_path_buf()];
+    if cfg.exec.sandbox != super::config::SandboxMode::Off
+        && let Some(install) =
+            sandbox::python_install(interpreter.python(), interpreter.env_pairs())
+    {
+        read_only.extend(install.paths);
+        interpreter = interpreter.with_python(install.executable);
+    }
+    read_only.extend(cfg.exec.read_paths.iter().cloned());
+    let layout = Layout {
+        read_only,
+        read_write: vec![
+            workspace.working(),
+            workspace.submission(),
+            workspace.root().join(EXC_DIR),
+            workspace.tmp(),
+        ],
+    };
+    tracing::debug!(?layout, "the scripts' sandbox");
+    let sandbox = Sandbox::new(SandboxSpec {
+        mode: cfg.exec.sandbox,
+        block_network: !cfg.exec.network,
+        layout,
+        kill_leftovers: true,
+    })?;
+    Ok(interpreter.with_sandbox(sandbox, &workspace.tmp()))
 }
 
 /// Derives a node's verdict from its execution and review. Reasons are ordered from the

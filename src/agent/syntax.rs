@@ -1,7 +1,7 @@
 //! Which code blocks compile as Python, asked of the interpreter that will run them (so
 //! the answer follows its version's grammar), as AIDE keeps only the blocks that compile.
 //! `compile` parses without executing, and runs with the interpreter's scrubbed
-//! environment all the same.
+//! environment and in the scripts' sandbox all the same.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -49,15 +49,21 @@ async fn check(interpreter: &Interpreter, blocks: &[&str]) -> Result<Vec<bool>, 
     let python = interpreter.python();
     let input = serde_json::to_vec(blocks).map_err(|e| e.to_string())?;
     // -I -S: no site packages or user environment to load; `compile` needs neither.
-    let mut child = tokio::process::Command::new(python)
-        .args(["-I", "-S", "-c"])
+    let mut cmd = tokio::process::Command::new(python);
+    cmd.args(["-I", "-S", "-c"])
         .arg(CHECKER)
         .env_clear()
         .envs(interpreter.env())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    // The model's code is untrusted even when only compiled: the script's own sandbox.
+    interpreter
+        .sandbox()
+        .confine(&mut cmd)
+        .map_err(|e| e.to_string())?;
+    let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not start {}: {e}", python.display()))?;
     let mut stdin = child.stdin.take().ok_or("no stdin for the syntax check")?;

@@ -1,5 +1,6 @@
-//! The scripts' working directory: `./input` (the task's data), `./working` (scratch) and
-//! `./submission` (wiped before every script, so a node's submission is its own).
+//! The scripts' working directory: `./input` (the task's data), `./working` (scratch),
+//! `./submission` (wiped before every script, so a node's submission is its own) and
+//! `./.tmp` (the scripts' private `TMPDIR`, wiped before every script too).
 
 use std::fs;
 use std::io;
@@ -10,14 +11,18 @@ pub const SUBMISSION_FILE: &str = "submission.csv";
 #[derive(Debug, Clone)]
 pub struct Workspace {
     root: PathBuf,
+    task_dir: PathBuf,
+    copy_data: bool,
 }
+
+const TMP_DIR: &str = ".tmp";
 
 impl Workspace {
     /// Creates the workspace under `root`, linking (or copying) every entry of `task_dir`
     /// into `input/`. Safe to call again on resume: existing links are kept.
     pub fn prepare(root: &Path, task_dir: &Path, copy_data: bool) -> io::Result<Self> {
         let input = root.join("input");
-        for dir in ["input", "working", "submission"] {
+        for dir in ["input", "working", "submission", TMP_DIR] {
             fs::create_dir_all(root.join(dir))?;
         }
         let task_dir = fs::canonicalize(task_dir)?;
@@ -35,7 +40,14 @@ impl Workspace {
         }
         Ok(Self {
             root: root.to_path_buf(),
+            task_dir,
+            copy_data,
         })
+    }
+
+    /// Puts back what a script without filesystem rules may have removed.
+    pub fn restore(&self) -> io::Result<()> {
+        Self::prepare(&self.root, &self.task_dir, self.copy_data).map(|_| ())
     }
 
     pub fn root(&self) -> &Path {
@@ -46,17 +58,32 @@ impl Workspace {
         self.root.join("input")
     }
 
+    pub fn working(&self) -> PathBuf {
+        self.root.join("working")
+    }
+
+    pub fn submission(&self) -> PathBuf {
+        self.root.join("submission")
+    }
+
+    pub fn tmp(&self) -> PathBuf {
+        self.root.join(TMP_DIR)
+    }
+
     pub fn submission_file(&self) -> PathBuf {
         self.root.join("submission").join(SUBMISSION_FILE)
     }
 
-    /// Empties `./submission` so that a file found there after a run was written by it.
-    pub fn reset_submission(&self) -> io::Result<()> {
-        let dir = self.root.join("submission");
-        if dir.exists() {
-            fs::remove_dir_all(&dir)?;
+    /// Empties `./submission`, so that a file found there after a run was written by it,
+    /// and the private `TMPDIR`.
+    pub fn reset_for_script(&self) -> io::Result<()> {
+        for dir in [self.submission(), self.tmp()] {
+            if dir.exists() {
+                fs::remove_dir_all(&dir)?;
+            }
+            fs::create_dir_all(dir)?;
         }
-        fs::create_dir_all(dir)
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::HumanDuration;
+use crate::agent::SandboxMode;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +38,13 @@ pub struct AgentSettings {
     /// Cap on the tokens of one answer (small local models ramble without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
+    /// The scripts' sandbox: `required` (a run that cannot have all of it fails to start),
+    /// `best-effort` (the agent's default) or `off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<SandboxMode>,
+    /// `false` blocks scripts' TCP connections (refused where it cannot be enforced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<bool>,
 }
 
 impl AgentSettings {
@@ -77,6 +85,12 @@ impl AgentSettings {
             && !(usd.is_finite() && usd > 0.0)
         {
             problems.push(("max_usd", format!("must be a positive number, found {usd}")));
+        }
+        if self.network == Some(false) && self.sandbox == Some(SandboxMode::Off) {
+            problems.push((
+                "network",
+                "`false` needs the sandbox (sandbox: best-effort or required)".to_owned(),
+            ));
         }
         problems
     }

@@ -8,7 +8,10 @@ use clap::Args;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::progress::Display;
-use crate::agent::{Agent, AgentConfig, AgentError, Event, RUN_FILE, RunDir, StopReason};
+use crate::agent::{
+    Agent, AgentConfig, AgentError, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode,
+    SandboxSpec, StopReason,
+};
 use crate::llm::{Llm, LlmError, PromptRole, ProviderKind};
 use crate::store::{
     ChecksumMode, Mirror, Store, StoreError, StoreOptions, download_prefix, validate_prefix,
@@ -180,6 +183,20 @@ pub struct AgentArgs {
     #[arg(long)]
     copy_data: bool,
 
+    /// The scripts' sandbox: required (refuse to start without all of it, exit 2),
+    /// best-effort (what the kernel supports, with a warning naming the rest), off
+    /// [default: best-effort].
+    #[arg(long, value_name = "MODE", value_parser = ["required", "best-effort", "off"])]
+    sandbox: Option<String>,
+
+    /// Block scripts' TCP connections (Landlock ABI 4); refused where it cannot be enforced.
+    #[arg(long)]
+    no_network: bool,
+
+    /// Let scripts read this directory too (repeatable), e.g. a model cache.
+    #[arg(long, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
+
     /// The metric is minimised (fixes the direction instead of asking the reviewer).
     #[arg(long, conflicts_with = "higher_is_better")]
     lower_is_better: bool,
@@ -284,6 +301,16 @@ impl AgentArgs {
         if self.copy_data {
             cfg.exec.copy_data = true;
         }
+        match self.sandbox.as_deref() {
+            Some("required") => cfg.exec.sandbox = SandboxMode::Required,
+            Some("off") => cfg.exec.sandbox = SandboxMode::Off,
+            Some(_) => cfg.exec.sandbox = SandboxMode::BestEffort,
+            None => {}
+        }
+        if self.no_network {
+            cfg.exec.network = false;
+        }
+        cfg.exec.read_paths.extend(self.allow_read.iter().cloned());
         if self.lower_is_better {
             cfg.review.lower_is_better = Some(true);
         }
@@ -360,6 +387,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     if args.print_config {
         let yaml = serde_saphyr::to_string(&cfg).context("serialising the config")?;
         print!("{yaml}");
+        println!("{}", sandbox_summary(&cfg));
         return Ok(exit::OK);
     }
 
@@ -521,6 +549,40 @@ async fn open_store(args: &AgentArgs, url: &str, out: &Path) -> Result<(Store, S
     Ok((store, prefix))
 }
 
+/// What the scripts' sandbox would enforce on this machine with these settings, as YAML
+/// comment lines for --print-config.
+fn sandbox_summary(cfg: &AgentConfig) -> String {
+    let probed = Sandbox::new(SandboxSpec {
+        mode: cfg.exec.sandbox,
+        block_network: !cfg.exec.network,
+        layout: Layout::default(),
+        kill_leftovers: true,
+    });
+    match probed {
+        Ok(sandbox) => {
+            let e = sandbox.enforcement();
+            let mut lines = vec![format!(
+                "# sandbox on this machine ({}): filesystem: {}, capabilities dropped: {}, leftovers killed: {}, network blocked: {}, signals scoped: {}, Landlock ABI {}",
+                cfg.exec.sandbox.as_str(),
+                e.filesystem,
+                e.capabilities,
+                e.leftovers_killed,
+                e.network_blocked,
+                e.scoped,
+                e.landlock_abi
+            )];
+            lines.extend(
+                sandbox
+                    .missing()
+                    .iter()
+                    .map(|m| format!("# sandbox: not enforced: {m}")),
+            );
+            lines.join("\n")
+        }
+        Err(e) => format!("# sandbox: the search would not start: {e}"),
+    }
+}
+
 fn store_failure(e: StoreError) -> Failure {
     let code = match &e {
         StoreError::InvalidUrl { .. }
@@ -537,7 +599,7 @@ fn agent_failure(e: AgentError) -> Failure {
         AgentError::Llm(LlmError::Config(_)) => exit::USAGE,
         AgentError::Llm(LlmError::Unreachable { .. }) => exit::LLM_UNREACHABLE,
         AgentError::Llm(_) => exit::LLM,
-        AgentError::Task(_) | AgentError::Resume(_) => exit::USAGE,
+        AgentError::Task(_) | AgentError::Resume(_) | AgentError::Sandbox(_) => exit::USAGE,
         AgentError::Checkpoint(_) => exit::INTERNAL,
     };
     Failure::new(code, e)

@@ -91,6 +91,10 @@ pub fn agent_args(settings: &AgentSettings, seed: u64) -> Vec<String> {
     );
     flag("max-usd", settings.max_usd.map(|v| v.to_string()));
     flag("max-tokens", settings.max_tokens.map(|v| v.to_string()));
+    flag("sandbox", settings.sandbox.map(|m| m.as_str().to_string()));
+    if settings.network == Some(false) {
+        args.push("--no-network".to_string());
+    }
     args
 }
 

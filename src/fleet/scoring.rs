@@ -1,6 +1,10 @@
 //! Scoring a finished RE-Bench-style run on the controller's side: the agent's best
 //! script becomes `solution.py` in a copy of the task's public files, the task's score
 //! command rates it, and the score is normalised (starting solution 0, reference 1).
+//!
+//! The scorer runs the model's code, so it runs in the scripts' sandbox (best effort)
+//! plus read access to the scorer's own files, with the scripts' environment allowlist:
+//! the score comes back on its output and aide-fleet writes the record.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -8,6 +12,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::{
+    DEFAULT_ENV_ALLOW, Layout, Sandbox, SandboxMode, SandboxSpec, default_python, python_install,
+};
 use crate::bench::Research;
 use crate::bench::rebench::normalized_score;
 
@@ -38,7 +45,7 @@ fn quote(path: &Path) -> String {
 
 /// The project's virtualenv first on PATH, as the agent's scripts see it.
 fn path_with_venv() -> String {
-    let venv = crate::agent::default_python();
+    let venv = default_python();
     let mut path = std::env::var("PATH").unwrap_or_default();
     if let Some(bin) = venv.parent().filter(|b| b.join("activate").is_file()) {
         path = format!("{}:{path}", bin.display());
@@ -74,6 +81,50 @@ pub async fn score(
     record
 }
 
+/// The scripts' allowlist (no key or credential of the controller), the virtualenv first
+/// on PATH, and the work directory as TMPDIR.
+fn scorer_env(work: &Path) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| DEFAULT_ENV_ALLOW.contains(&k.as_str()) && k != "PATH" && k != "TMPDIR")
+        .collect();
+    env.push(("PATH".to_string(), path_with_venv()));
+    env.push(("TMPDIR".to_string(), work.display().to_string()));
+    env
+}
+
+/// Read-only: the system, the Python installation and the scorer's task directory;
+/// read-write: the work directory alone. Best effort: the controller has no setting for
+/// it, and what is missing is logged.
+fn scorer_sandbox(
+    task_dir: &Path,
+    work: &Path,
+    env: &[(String, String)],
+) -> Result<Sandbox, String> {
+    let os_env: Vec<_> = env.iter().map(|(k, v)| (k.into(), v.into())).collect();
+    let mut read_only = vec![task_dir.to_path_buf()];
+    if let Some(install) = python_install(&default_python(), &os_env) {
+        read_only.extend(install.paths);
+    }
+    let sandbox = Sandbox::new(SandboxSpec {
+        mode: SandboxMode::BestEffort,
+        block_network: false,
+        layout: Layout {
+            read_only,
+            read_write: vec![work.to_path_buf()],
+        },
+        // The controller waits for its agents itself; leftovers go with the process group.
+        kill_leftovers: false,
+    })
+    .map_err(|e| e.to_string())?;
+    if !sandbox.missing().is_empty() {
+        tracing::warn!(
+            "scoring sandbox: not enforced on this machine: {}",
+            sandbox.missing().join("; ")
+        );
+    }
+    Ok(sandbox)
+}
+
 async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Result<f64, String> {
     let best = best.ok_or("the search produced no working solution")?;
     let task_dir: PathBuf = research
@@ -105,18 +156,31 @@ async fn run_scorer(research: &Research, best: Option<&Path>, work: &Path) -> Re
         .scoring
         .score_timeout
         .map_or(DEFAULT_TIMEOUT, |t| t.as_duration());
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
+    let env = scorer_env(work);
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(&command)
         .current_dir(work)
-        .env("PATH", path_with_venv())
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(timeout, child)
-        .await
+        .process_group(0)
+        .kill_on_drop(true);
+    scorer_sandbox(&task_dir, work, &env)?
+        .confine(&mut cmd)
+        .map_err(|e| e.to_string())?;
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run the score command: {e}"))?;
+    let group = child.id().map(|p| nix::unistd::Pid::from_raw(p as i32));
+    let out = tokio::time::timeout(timeout, child.wait_with_output()).await;
+    // Whatever the scorer or the scored code left in its group goes with it.
+    if let Some(group) = group {
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    }
+    let out = out
         .map_err(|_| {
             format!(
                 "the score command ran past {}",

@@ -1,4 +1,5 @@
-//! Every way a step can go wrong, against the real binary and a scripted LLM: the search
+//! Every way a step can go wrong, against the real binary and a scripted LLM, with the
+//! scripts in the full sandbox (`--sandbox required`): the search
 //! records a reason and goes on, or stops with a clear error and its artifacts intact.
 
 use crate::support;
@@ -20,11 +21,18 @@ struct Run {
     finished: Finished,
 }
 
+/// Every failure here happens inside the full sandbox: a search that could not have it
+/// fails to start (exit 2) instead of passing unconfined.
 async fn search(llm: &ScriptedLlm, extra: &[&str]) -> Run {
     let task = Task::tiny();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let finished = run(agent(&llm.url(), task.path(), &out, extra)).await;
+    let extra: Vec<&str> = extra
+        .iter()
+        .copied()
+        .chain(["--sandbox", "required"])
+        .collect();
+    let finished = run(agent(&llm.url(), task.path(), &out, &extra)).await;
     Run {
         _tmp: tmp,
         _task: task,

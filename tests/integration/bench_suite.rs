@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use aide_fleet::agent::SandboxMode;
 use aide_fleet::bench::{
     BenchError, Benchmark, ExecutorSettings, Seeds, Suite, SuiteError, SuiteFile, TaskKind,
 };
@@ -41,6 +42,31 @@ fn demo_suite_loads_and_resolves() {
     let tasks = suite.tasks().unwrap();
     assert_eq!(tasks.len(), 4);
     assert!(matches!(tasks[3].kind, TaskKind::Research(_)));
+}
+
+#[test]
+fn the_shipped_benchmark_suites_require_the_sandbox() {
+    for file in ["mle-bench-lite.yaml", "re-bench.yaml"] {
+        let suite = Suite::load(&benchmarks().join("suites").join(file), &benchmarks())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(suite.agent.sandbox, Some(SandboxMode::Required), "{file}");
+        let args = aide_fleet::fleet::agent_args(&suite.agent, 0);
+        assert!(
+            args.windows(2).any(|w| w == ["--sandbox", "required"]),
+            "{file}: {args:?}"
+        );
+    }
+    let re_bench = Suite::load(&benchmarks().join("suites/re-bench.yaml"), &benchmarks()).unwrap();
+    assert_eq!(re_bench.tasks().unwrap().len(), 7);
+}
+
+#[test]
+fn network_false_with_the_sandbox_off_is_a_located_error() {
+    let err =
+        parse("name: n\nbenchmark: demo\nsplit: all\nagent:\n  sandbox: off\n  network: false\n")
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("agent.network"), "{err}");
 }
 
 #[test]
@@ -135,7 +161,7 @@ fn resolved_suite_round_trips_through_yaml() {
 fn snapshot_unknown_field() {
     assert_eq!(
         error("benchmark: demo\nsplit: all\nagent:\n  steps: 3\n  stepz: 4\n"),
-        "suites/bad.yaml:5:3: unknown field `stepz` in `agent`; expected one of: steps, time_limit, exec_timeout, model, feedback_model, num_drafts, debug_prob, max_debug_depth, max_usd, max_tokens"
+        "suites/bad.yaml:5:3: unknown field `stepz` in `agent`; expected one of: steps, time_limit, exec_timeout, model, feedback_model, num_drafts, debug_prob, max_debug_depth, max_usd, max_tokens, sandbox, network"
     );
     assert_eq!(
         error("benchmark: demo\nsplit: all\nseed: 3\n"),

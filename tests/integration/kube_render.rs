@@ -215,6 +215,47 @@ fn every_job_is_locked_down_and_self_describing() {
     }
 }
 
+/// The agent builds its scripts' sandbox inside the pod: Landlock needs `no_new_privs`
+/// (allowPrivilegeEscalation: false sets it) and its three system calls, which a
+/// RuntimeDefault profile leaves to the runtime (no Localhost or Unconfined profile is
+/// rendered); nothing privileged, no host namespaces. A suite's `sandbox: required`
+/// reaches the agent, and its exit 2 fails the Job at once.
+#[test]
+fn the_pod_lets_the_agent_build_its_sandbox() {
+    let benchmarks = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+    let suite = Suite::load(&benchmarks.join("suites/mle-bench-lite.yaml"), &benchmarks).unwrap();
+    let mut spec = demo_spec();
+    spec.agent_args = aide_fleet::fleet::agent_args(&suite.agent, 0);
+    let json = serde_json::to_value(render_job(&spec, &demo_config()).unwrap()).unwrap();
+    let pod = &json["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    for key in ["hostPID", "hostIPC", "hostNetwork", "shareProcessNamespace"] {
+        assert!(pod[key].is_null() || pod[key] == false, "{key}: {pod}");
+    }
+    let agent = &pod["containers"][0];
+    let security = &agent["securityContext"];
+    assert!(security["privileged"].is_null() || security["privileged"] == false);
+    assert!(security["seccompProfile"].is_null(), "{security}");
+    assert_eq!(security["allowPrivilegeEscalation"], false);
+    let argv: Vec<&str> = agent["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        argv.windows(2).any(|w| w == ["--sandbox", "required"]),
+        "{argv:?}"
+    );
+    assert_eq!(
+        json["spec"]["podFailurePolicy"]["rules"][1]["onExitCodes"]["values"][0],
+        2
+    );
+}
+
 #[test]
 fn long_and_odd_ids_give_valid_distinct_names() {
     let cfg = demo_config();

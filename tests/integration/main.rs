@@ -7,6 +7,7 @@ mod support;
 
 mod agent_failures;
 mod agent_resume;
+mod agent_sandbox;
 mod agent_search;
 mod agent_store;
 mod bench_demo;

@@ -302,6 +302,12 @@ fn toleration(t: &crate::bench::Toleration) -> Toleration {
     }
 }
 
+/// No privilege and no way to gain one. This is also what the agent's sandbox for its
+/// scripts needs inside the pod: `allowPrivilegeEscalation: false` is `no_new_privs`,
+/// Landlock's precondition, and with every capability dropped the scripts' own drop has
+/// nothing left to do; the pod-level RuntimeDefault seccomp profile is the runtime's, and
+/// the agent's start-up probe reports (or, with `sandbox: required`, refuses) a runtime
+/// whose profile denies the Landlock system calls.
 fn container_security() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
