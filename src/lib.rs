@@ -14,6 +14,7 @@
 pub mod agent;
 pub mod bench;
 pub mod cli;
+pub mod duration;
 pub mod exit_codes;
 pub mod fleet;
 pub mod grade;

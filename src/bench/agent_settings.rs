@@ -48,6 +48,12 @@ pub struct AgentSettings {
 }
 
 impl AgentSettings {
+    /// Spells values the way the agent's flags read them: a `debug_prob` of `-0.0` is
+    /// `0` (printed as `-0`, the agent's command line would take it for a flag).
+    pub(crate) fn normalize(&mut self) {
+        self.debug_prob = self.debug_prob.map(|p| p + 0.0);
+    }
+
     /// What is wrong with these values, as (field relative to `agent`, message).
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
@@ -72,8 +78,15 @@ impl AgentSettings {
             ("model", &self.model),
             ("feedback_model", &self.feedback_model),
         ] {
-            if value.as_deref().is_some_and(|m| m.trim().is_empty()) {
-                problems.push((field, "must not be empty".to_owned()));
+            match value.as_deref() {
+                Some(m) if m.trim().is_empty() => {
+                    problems.push((field, "must not be empty".to_owned()));
+                }
+                // The agent's command line would read it as a flag.
+                Some(m) if m.starts_with('-') => {
+                    problems.push((field, format!("must not start with `-`, found `{m}`")));
+                }
+                _ => {}
             }
         }
         if let Some(p) = self.debug_prob

@@ -33,7 +33,7 @@ pub use grader::Grader;
 pub use human_duration::HumanDuration;
 pub use quantity::{Quantity, QuantityError};
 pub use resources::Resources;
-pub use seeds::Seeds;
+pub use seeds::{MAX_SEEDS, Seeds};
 pub use suite::{Suite, SuiteError, SuiteFile};
 pub use task::{Columns, Competition, Research, Task, TaskKind};
 pub use yaml_error::YamlError;

@@ -145,6 +145,8 @@ impl Suite {
             ));
         }
         source.check("agent", file.agent.problems())?;
+        let mut agent = file.agent;
+        agent.normalize();
         if let Some(resources) = &file.resources {
             source.check("resources", resources.problems())?;
         }
@@ -160,7 +162,7 @@ impl Suite {
             task_ids,
             seeds: file.seeds.to_vec(),
             data_dir,
-            agent: file.agent,
+            agent,
             resources: file.resources,
             executor: file.executor,
             catalog,

@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow};
 use clap::Args;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::output;
 use super::progress::Display;
 use crate::agent::{
     Agent, AgentConfig, AgentError, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode,
@@ -386,8 +387,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     cfg.validate().map_err(Failure::usage)?;
     if args.print_config {
         let yaml = serde_saphyr::to_string(&cfg).context("serialising the config")?;
-        print!("{yaml}");
-        println!("{}", sandbox_summary(&cfg));
+        output::print(format!("{yaml}{}\n", sandbox_summary(&cfg)))?;
         return Ok(exit::OK);
     }
 

@@ -7,6 +7,8 @@ pub use crate::exit_codes::{
     RUNS_FAILED, USAGE,
 };
 
+use super::output::StdoutClosed;
+
 /// An error that knows its exit code.
 #[derive(Debug)]
 pub struct Failure {
@@ -37,6 +39,8 @@ impl From<anyhow::Error> for Failure {
 pub fn report(result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
+        // A reader that stopped reading (`| head`) is no failure of the command.
+        Err(f) if f.error.chain().any(|e| e.is::<StdoutClosed>()) => ExitCode::from(OK),
         Err(f) => {
             eprintln!("error: {}", chain(&f.error));
             ExitCode::from(f.code)

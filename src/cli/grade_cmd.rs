@@ -7,6 +7,8 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::output;
+use crate::bench::demo::{column_problem, names_a_subpath};
 use crate::grade::{
     CompetitionReport, CsvTable, GradeTask, Leaderboard, LeaderboardError, MetricKind,
     grade_submission,
@@ -99,9 +101,9 @@ pub fn run(args: GradeArgs) -> Result<u8, Failure> {
     let task = load_task(&args).map_err(Failure::usage)?;
     let report = grade_submission(&task, &args.submission);
     if args.json {
-        println!("{}", report.to_json());
+        output::print_line(&report.to_json())?;
     } else {
-        print!("{}", render(&report, task.leaderboard.as_ref()));
+        output::print(render(&report, task.leaderboard.as_ref()))?;
     }
     Ok(exit::OK)
 }
@@ -112,6 +114,7 @@ fn load_task(args: &GradeArgs) -> anyhow::Result<GradeTask> {
         return Err(anyhow!("task directory {} does not exist", dir.display()));
     }
     let file = read_task_file(dir)?;
+    check_task_file(dir, &file)?;
     if file.kind.as_deref() == Some("re") {
         return Err(anyhow!(
             "{} is an RE-style task (kind: re): its score command rates it, not `grade`",
@@ -166,6 +169,12 @@ fn load_task(args: &GradeArgs) -> anyhow::Result<GradeTask> {
             .cloned()
             .collect()
     });
+    if let Some(problem) = column_problem(&id_column, &target_columns) {
+        return Err(anyhow!(
+            "{}: `target_columns` {problem}",
+            dir.join("task.yaml").display()
+        ));
+    }
 
     let mut task = GradeTask::new(id, metric, answers, id_column);
     task.target_columns = target_columns;
@@ -184,6 +193,27 @@ fn read_task_file(dir: &Path) -> anyhow::Result<TaskFile> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     serde_saphyr::from_str(&text)
         .with_context(|| format!("{} is not a valid task file", path.display()))
+}
+
+/// The paths of task.yaml stay inside the task directory, as the suite loader demands:
+/// `answers: ../../etc/passwd` would grade against any file the user can read.
+fn check_task_file(dir: &Path, file: &TaskFile) -> anyhow::Result<()> {
+    for (field, path) in [
+        ("answers", &file.answers),
+        ("sample_submission", &file.sample_submission),
+        ("leaderboard", &file.leaderboard),
+    ] {
+        if let Some(path) = path
+            && !names_a_subpath(path)
+        {
+            return Err(anyhow!(
+                "{}: `{field}` is `{}`; expected a relative path to a file inside the task directory",
+                dir.join("task.yaml").display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// task.yaml's leaderboard, else `<dir>/leaderboard.csv`, else the shipped MLE-bench one.

@@ -5,6 +5,7 @@ mod agent_cmd;
 mod exit;
 mod fleet_display;
 mod grade_cmd;
+mod output;
 mod progress;
 mod rank_cmd;
 mod report_cmd;

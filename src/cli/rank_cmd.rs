@@ -7,6 +7,7 @@ use anyhow::anyhow;
 use clap::{ArgGroup, Args};
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::output;
 use crate::grade::{Leaderboard, Rank, round_score};
 
 const AFTER_HELP: &str = "\
@@ -94,9 +95,9 @@ pub fn run(args: RankArgs) -> Result<u8, Failure> {
         .collect();
     if args.json {
         let json = serde_json::to_string_pretty(&ranks).map_err(|e| Failure::from(anyhow!(e)))?;
-        println!("{json}");
+        output::print_line(&json)?;
     } else {
-        print!("{}", render(&leaderboard, &source, &ranks));
+        output::print(render(&leaderboard, &source, &ranks))?;
     }
     Ok(exit::OK)
 }

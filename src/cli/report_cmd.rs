@@ -2,13 +2,14 @@
 //! scores, cost, failures, regressions against a baseline), or MLE-bench's official
 //! aggregation of grading reports.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use clap::{ArgGroup, Args, ValueEnum};
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
+use super::output;
 use super::store_arg::open_store;
 use crate::report::{
     AggregateOptions, DEFAULT_ALPHA, LatestPointer, Rendered, Report, ReportError, RunData,
@@ -145,6 +146,12 @@ pub fn run(args: ReportArgs) -> Result<u8, Failure> {
         .run_id
         .clone()
         .ok_or_else(|| Failure::usage(anyhow!("give a run id or --grading-reports")))?;
+    layout::validate_run_id(&run_id).map_err(Failure::usage)?;
+    if let Some(baseline) = args.baseline.as_deref().filter(|b| *b != "latest") {
+        layout::validate_run_id(baseline)
+            .context("--baseline")
+            .map_err(Failure::usage)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -257,11 +264,7 @@ fn print_format(rendered: &Rendered, format: Format) -> Result<(), Failure> {
         }
         Format::Parquet => &rendered.parquet,
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .context("writing to stdout")?;
+    output::print(bytes)?;
     Ok(())
 }
 
@@ -280,7 +283,7 @@ fn official(args: &ReportArgs, benchmarks: &Path) -> Result<u8, Failure> {
         pad_missing: args.pad_missing,
     };
     let metrics = aggregate_official(&outcomes, &ids, options).map_err(Failure::usage)?;
-    println!("{}", metrics.to_python_json());
+    output::print_line(&metrics.to_python_json())?;
     Ok(exit::OK)
 }
 

@@ -7,9 +7,10 @@ use clap::Args;
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::fleet_display::FleetDisplay;
+use super::output;
 use super::store_arg::open_store;
 use crate::agent::ModelConfig;
-use crate::bench::{ExecutorSettings, Suite};
+use crate::bench::{ExecutorSettings, Seeds, Suite};
 use crate::fleet::kube::{JobExecutor, KubeRunConfig, connect, jobs_yaml, render_job};
 use crate::fleet::{
     Backend, Controller, ControllerConfig, GpuPool, LocalExecutor, discover_gpus, plan,
@@ -118,21 +119,6 @@ pub struct RunArgs {
     no_progress: bool,
 }
 
-fn parse_seeds(s: &str) -> anyhow::Result<Vec<u64>> {
-    if !s.contains(',')
-        && let Ok(n) = s.trim().parse::<u64>()
-    {
-        return Ok((0..n).collect());
-    }
-    s.split(',')
-        .map(|p| {
-            p.trim()
-                .parse::<u64>()
-                .map_err(|_| anyhow!("--seeds: `{p}` is not a seed number"))
-        })
-        .collect()
-}
-
 /// Checks once that the endpoint of each model answers; exit 4 naming it when not.
 async fn preflight(models: &[String]) -> Result<(), Failure> {
     let llm = Llm::from_env(&LlmConfig::default()).map_err(Failure::usage)?;
@@ -168,7 +154,9 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     let benchmarks = benchmarks_dir(args.benchmarks.as_ref());
     let mut suite = Suite::load(&args.suite, &benchmarks).map_err(Failure::usage)?;
     if let Some(seeds) = &args.seeds {
-        suite.seeds = parse_seeds(seeds).map_err(Failure::usage)?;
+        let seeds =
+            Seeds::parse_flag(seeds).map_err(|e| Failure::usage(anyhow!("--seeds: {e}")))?;
+        suite.seeds = seeds.to_vec();
     }
     if args.model.is_some() {
         suite.agent.model = args.model.clone();
@@ -204,6 +192,9 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
                 .trim_end_matches('Z')
         )
     });
+    layout::validate_run_id(&run_id)
+        .context("the run id (--run-id, or the suite's name)")
+        .map_err(Failure::usage)?;
     let (all_gpus, how) = discover_gpus();
     let sharing = matches!(&suite.executor, ExecutorSettings::Local(l) if l.allow_gpu_sharing);
     for r in runs.iter().filter(|_| local) {
@@ -232,12 +223,12 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
             .map(|r| render_job(&r.launch_spec(&run_id, 1, false), &cfg))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Failure::usage)?;
-        print!("{}", jobs_yaml(&jobs));
+        output::print(jobs_yaml(&jobs))?;
         return Ok(exit::OK);
     }
     if args.dry_run {
-        println!(
-            "# run {run_id}: {} runs, {concurrency} at a time, store {}",
+        let mut text = format!(
+            "# run {run_id}: {} runs, {concurrency} at a time, store {}\n",
             runs.len(),
             args.store
         );
@@ -247,12 +238,13 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
                 .competition()
                 .map(|c| c.public_dir.display().to_string())
                 .unwrap_or_default();
-            println!(
-                "aide-fleet agent --task-dir {dir} --out <store>/{} {}",
+            text.push_str(&format!(
+                "aide-fleet agent --task-dir {dir} --out <store>/{} {}\n",
                 layout::agent_prefix(&run_id, &r.key.task, r.key.seed),
                 r.agent_args.join(" ")
-            );
+            ));
         }
+        output::print(text)?;
         return Ok(exit::OK);
     }
 

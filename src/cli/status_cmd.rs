@@ -6,6 +6,7 @@ use anyhow::{Context, anyhow};
 use clap::Args;
 
 use super::exit::{self, Failure};
+use super::output;
 use super::store_arg::open_store;
 use crate::fleet::{RunState, RunStatus};
 use crate::store::layout;
@@ -33,6 +34,7 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: StatusArgs) -> Result<u8, Failure> {
+    layout::validate_run_id(&args.run_id).map_err(Failure::usage)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -50,12 +52,9 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
                 .await
                 .context("reading a status")?
                 .unwrap_or_default();
-            let status: RunStatus = serde_json::from_slice(&bytes).map_err(|e| {
-                Failure::new(
-                    exit::INTERNAL,
-                    anyhow!("{key}: not a valid run status: {e}"),
-                )
-            })?;
+            // The store's content is input like any other: a damaged record is not ours.
+            let status: RunStatus = serde_json::from_slice(&bytes)
+                .map_err(|e| Failure::usage(anyhow!("{key}: not a valid run status: {e}")))?;
             statuses.push(status);
         }
         if statuses.is_empty()
@@ -74,12 +73,9 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         Ok::<_, Failure>(statuses)
     })?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&statuses).context("serialising")?
-        );
+        output::print_line(&serde_json::to_string_pretty(&statuses).context("serialising")?)?;
     } else {
-        print!("{}", table(&statuses));
+        output::print(table(&statuses))?;
     }
     Ok(exit::OK)
 }

@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bench::{Benchmark, Seeds};
+use crate::bench::{Benchmark, MAX_SEEDS, Seeds};
 use crate::fleet::{AttemptOutcome, RunState, RunStatus};
 use crate::grade::CompetitionReport;
 use crate::store::{Store, layout};
@@ -22,6 +22,11 @@ use super::task_info::{Kind, TaskCatalog, TaskInfo};
 
 /// Reads at once; S3 latency, not bandwidth, bounds a report's reading time.
 const CONCURRENT_READS: usize = 16;
+
+/// The most (task, seed) runs a report plans from run.yaml (MLE-bench's 75 competitions
+/// at `MAX_SEEDS` seeds fit); beyond it run.yaml is damaged or hostile, and only the runs
+/// found in the store are reported.
+const MAX_PLANNED_RUNS: usize = 100_000;
 
 /// One run group as read from the store.
 #[derive(Debug, Clone)]
@@ -47,8 +52,17 @@ struct RunYaml {
     name: Option<String>,
     benchmark: Option<Benchmark>,
     tasks: Option<Vec<String>>,
-    seeds: Option<Seeds>,
+    seeds: Option<RunSeeds>,
     resources: Option<RunResources>,
+}
+
+/// run.yaml's seeds, or what stood there instead: a report reads the rest of run.yaml
+/// even when its seeds are out of bounds (`seeds: 4294967295`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RunSeeds {
+    Valid(Seeds),
+    Invalid(serde::de::IgnoredAny),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,11 +109,9 @@ pub async fn read_run(
 
     // Planned runs, plus any found in the store (a suite file may have been edited).
     let mut runs: BTreeMap<(String, u64), Vec<String>> = BTreeMap::new();
-    if let (Some(tasks), Some(seeds)) = (&suite.tasks, &suite.seeds) {
-        for task in tasks {
-            for seed in seeds.to_vec() {
-                runs.entry((task.clone(), seed)).or_default();
-            }
+    for (task, seeds) in planned_runs(run_id, &suite, &mut warnings) {
+        for seed in seeds {
+            runs.entry((task.clone(), seed)).or_default();
         }
     }
     for key in &keys {
@@ -203,6 +215,49 @@ pub async fn read_run(
         mlebench_splits: catalog.mlebench_splits(),
         warnings: all_warnings,
     })
+}
+
+/// The (task, seeds) pairs run.yaml plans. Task ids that cannot name a key (`''`, `../x`,
+/// over 255 bytes), seeds out of bounds and plans too large are warned about and left
+/// out: the runs found in the store are reported all the same.
+fn planned_runs(
+    run_id: &str,
+    suite: &RunYaml,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, Vec<u64>)> {
+    let file = layout::run_file(run_id);
+    let seeds = match &suite.seeds {
+        Some(RunSeeds::Valid(seeds)) => seeds.to_vec(),
+        Some(RunSeeds::Invalid(_)) => {
+            warnings.push(format!(
+                "{file}: `seeds` ignored: expected a count of at most {MAX_SEEDS} or a list of at most {MAX_SEEDS} seeds"
+            ));
+            return Vec::new();
+        }
+        None => return Vec::new(),
+    };
+    let Some(tasks) = &suite.tasks else {
+        return Vec::new();
+    };
+    if tasks.len().saturating_mul(seeds.len()) > MAX_PLANNED_RUNS {
+        warnings.push(format!(
+            "{file}: plans {} tasks x {} seeds, more than {MAX_PLANNED_RUNS} runs; only the runs in the store are reported",
+            tasks.len(),
+            seeds.len()
+        ));
+        return Vec::new();
+    }
+    tasks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, task)| match layout::validate_task_id(task) {
+            Ok(()) => Some((task.clone(), seeds.clone())),
+            Err(e) => {
+                warnings.push(format!("{file}: `tasks[{i}]` ignored: {e}"));
+                None
+            }
+        })
+        .collect()
 }
 
 /// `<task>/seed-<k>/<rest>` of a key under the run's tasks prefix.

@@ -103,11 +103,15 @@ impl LatestPointer {
         let Some(bytes) = store.get(layout::LATEST_REPORT_KEY).await? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| ReportError::BadPointer {
+        let pointer: Self =
+            serde_json::from_slice(&bytes).map_err(|e| ReportError::BadPointer {
                 message: e.to_string(),
-            })
+            })?;
+        // The pointer names the baseline's keys: it must not lead outside `runs/`.
+        layout::validate_run_id(&pointer.run_id).map_err(|e| ReportError::BadPointer {
+            message: e.to_string(),
+        })?;
+        Ok(Some(pointer))
     }
 
     pub async fn write(&self, store: &Store) -> Result<(), ReportError> {

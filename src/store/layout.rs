@@ -11,6 +11,51 @@
 //! reports/latest.json                                  pointer to the newest report (nightly use)
 //! ```
 
+/// The longest name of one directory on common file systems (ext4, XFS, APFS): a run id
+/// and a task id are each one directory of a directory store.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// A run id or task id that cannot be one segment of a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} `{name}` {reason}")]
+pub struct BadName {
+    pub what: &'static str,
+    pub name: String,
+    pub reason: &'static str,
+}
+
+/// A run id: one non-empty key segment of at most [`MAX_NAME_BYTES`], not `.` or `..`,
+/// without `/` (a run id with `..` or `//` would name another run's keys, or none).
+pub fn validate_run_id(run_id: &str) -> Result<(), BadName> {
+    validate_name("run id", run_id)
+}
+
+/// A task id, as in `run.yaml`: the same rules as a run id.
+pub fn validate_task_id(task: &str) -> Result<(), BadName> {
+    validate_name("task id", task)
+}
+
+fn validate_name(what: &'static str, name: &str) -> Result<(), BadName> {
+    let reason = if name.is_empty() {
+        "is empty"
+    } else if name.len() > MAX_NAME_BYTES {
+        "is longer than 255 bytes"
+    } else if name == "." || name == ".." {
+        "is `.` or `..`"
+    } else if name.contains('/') {
+        "contains `/`"
+    } else if name.chars().any(char::is_control) {
+        "contains a control character"
+    } else {
+        return Ok(());
+    };
+    Err(BadName {
+        what,
+        name: name.chars().take(80).collect(),
+        reason,
+    })
+}
+
 pub fn run_prefix(run_id: &str) -> String {
     format!("runs/{run_id}")
 }
@@ -52,3 +97,26 @@ pub fn report_prefix(run_id: &str) -> String {
 }
 
 pub const LATEST_REPORT_KEY: &str = "reports/latest.json";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_are_not_one_segment_are_refused() {
+        for bad in ["", ".", "..", "../x", "a//b", "a/b", "x\0", "tab\there"] {
+            assert!(validate_run_id(bad).is_err(), "{bad:?} accepted");
+            assert!(validate_task_id(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(validate_task_id(&"t".repeat(256)).is_err());
+        for good in [
+            "demo-1",
+            "nightly-2025-06-02",
+            "a..b",
+            ".hidden",
+            &"t".repeat(255),
+        ] {
+            validate_run_id(good).unwrap();
+        }
+    }
+}

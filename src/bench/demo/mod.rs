@@ -4,4 +4,6 @@ mod catalog;
 mod task_file;
 
 pub use catalog::DemoCatalog;
-pub use task_file::{DemoCompetitionFile, DemoKind, DemoResearchFile, DemoTaskFile};
+pub use task_file::{
+    DemoCompetitionFile, DemoKind, DemoResearchFile, DemoTaskFile, column_problem, names_a_subpath,
+};

@@ -90,12 +90,20 @@ impl DemoTaskFile {
             }
             DemoKind::Re => {
                 let file: DemoResearchFile = source.parse()?;
-                if !is_plain_relative(&file.public_dir) {
+                // `''` and `.` are inside the task directory, but they are all of it: the
+                // agent would be handed the scorer too.
+                if !names_a_subpath(&file.public_dir) {
                     return Err(source
                         .error(
                             "public_dir",
-                            "`public_dir`: must be a relative path inside the task directory",
+                            "`public_dir`: must be a relative path to a directory inside the task directory (not the task directory itself)",
                         )
+                        .into());
+                }
+                // The agent refuses a zero `--time-limit`: every run of the task would fail.
+                if file.time_limit.as_duration().is_zero() {
+                    return Err(source
+                        .error("time_limit", "`time_limit`: must be longer than 0s")
                         .into());
                 }
                 if let Some(resources) = &file.resources {
@@ -145,13 +153,16 @@ impl DemoCompetitionFile {
         if self.target_columns.is_empty() {
             problems.push(("target_columns", "must name at least one column".to_owned()));
         }
+        if let Some(problem) = column_problem(&self.id_column, &self.target_columns) {
+            problems.push(("target_columns", problem));
+        }
         let public = Path::new("prepared/public");
         let private = Path::new("prepared/private");
         for (field, path, under) in [
             ("answers", &self.answers, private),
             ("sample_submission", &self.sample_submission, public),
         ] {
-            if !is_plain_relative(path) || !path.starts_with(under) {
+            if !names_a_subpath(path) || !path.starts_with(under) || path == under {
                 problems.push((
                     field,
                     format!("must be a relative path under `{}`", under.display()),
@@ -159,19 +170,38 @@ impl DemoCompetitionFile {
             }
         }
         if let Some(board) = &self.leaderboard
-            && !is_plain_relative(board)
+            && !names_a_subpath(board)
         {
             problems.push((
                 "leaderboard",
-                "must be a relative path inside the task directory".to_owned(),
+                "must be a relative path to a file inside the task directory".to_owned(),
             ));
         }
         problems
     }
 }
 
-/// Relative and free of `..`, so it cannot leave the task directory.
-fn is_plain_relative(path: &Path) -> bool {
+/// What is wrong with grading `targets` by `id`: the id among the targets grades the
+/// sample submission's ids against themselves (a perfect score), a repeated target
+/// counts twice.
+pub fn column_problem(id: &str, targets: &[String]) -> Option<String> {
+    if targets.iter().any(|t| t == id) {
+        return Some(format!(
+            "names the id column `{id}`; targets are the columns graded against the answers"
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .iter()
+        .find(|t| !seen.insert(t.as_str()))
+        .map(|t| format!("names `{t}` twice"))
+}
+
+/// Relative, free of `..`, and naming something below the task directory (not `''` or
+/// `.`, which are the directory itself), so it cannot leave the task directory nor
+/// stand for all of it.
+pub fn names_a_subpath(path: &Path) -> bool {
     path.components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && path.components().any(|c| matches!(c, Component::Normal(_)))
 }

@@ -48,6 +48,12 @@ impl ReManifest {
                 )
                 .into());
         }
+        // The agent refuses a zero `--time-limit`: every run of the task would fail.
+        if manifest.time_limit.as_duration().is_zero() {
+            return Err(source
+                .error("time_limit", "`time_limit`: must be longer than 0s")
+                .into());
+        }
         source.check("resources", manifest.resources.problems())?;
         source.check("scoring", manifest.scoring.problems())?;
         Ok(manifest)

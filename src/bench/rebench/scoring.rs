@@ -87,6 +87,13 @@ impl ReScoring {
         if self.score_command.trim().is_empty() {
             problems.push(("score_command", "must not be empty".to_owned()));
         }
+        // A zero limit kills every scoring run at once: every run would "succeed" unscored.
+        if self
+            .score_timeout
+            .is_some_and(|t| t.as_duration().is_zero())
+        {
+            problems.push(("score_timeout", "must be longer than 0s".to_owned()));
+        }
         problems
     }
 }
