@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::config::AgentConfig;
-use super::node::Node;
+use super::node::{Node, Stage};
 
 pub const NODES_DIR: &str = "nodes";
 pub const RUN_FILE: &str = "run.json";
 pub const PROGRESS_FILE: &str = "progress.json";
+/// The `format_version` of the `run.json` this code writes, and the only one it reads.
+pub const RUN_FORMAT_VERSION: u32 = 1;
 
 /// The settings a run was started with; `--resume` continues with them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +53,29 @@ pub enum CheckpointError {
         expected: usize,
         found: usize,
     },
+    /// A record that parses but does not fit: itself, the records before it, or the
+    /// files beside it.
+    #[error("{path}: field `{field}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    #[error("{path}: cannot serialise the record: {message}")]
+    Serialize { path: PathBuf, message: String },
+}
+
+impl CheckpointError {
+    /// The run directory's records are damaged or contradict each other (bad input to
+    /// `--resume`), as opposed to a file system that failed.
+    pub fn is_bad_record(&self) -> bool {
+        matches!(
+            self,
+            CheckpointError::Corrupt { .. }
+                | CheckpointError::Gap { .. }
+                | CheckpointError::Invalid { .. }
+        )
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CheckpointError + '_ {
@@ -128,7 +153,7 @@ impl RunDir {
     }
 
     pub fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), CheckpointError> {
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| CheckpointError::Corrupt {
+        let bytes = serde_json::to_vec_pretty(value).map_err(|e| CheckpointError::Serialize {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -146,15 +171,28 @@ impl RunDir {
     }
 
     pub fn read_meta(&self) -> Result<RunMeta, CheckpointError> {
-        read_json(&self.root.join(RUN_FILE))
+        let path = self.root.join(RUN_FILE);
+        let meta: RunMeta = read_json(&path)?;
+        if meta.format_version != RUN_FORMAT_VERSION {
+            return Err(CheckpointError::Invalid {
+                path,
+                field: "format_version".into(),
+                message: format!(
+                    "expected {RUN_FORMAT_VERSION}, found {}: written by another version of aide-fleet",
+                    meta.format_version
+                ),
+            });
+        }
+        Ok(meta)
     }
 
     pub fn write_progress(&self, progress: &Progress) -> Result<(), CheckpointError> {
         self.write_json(&self.root.join(PROGRESS_FILE), progress)
     }
 
-    /// Every completed node, in step order. Leftover temporary files of a node that was
-    /// being written when the process died are ignored.
+    /// Every completed node, in step order, each checked against itself, the nodes
+    /// before it and its submission file ([`check_node`]). Leftover temporary files of a
+    /// node that was being written when the process died are ignored.
     pub fn load_nodes(&self) -> Result<Vec<Node>, CheckpointError> {
         let dir = self.root.join(NODES_DIR);
         let mut files: Vec<(usize, PathBuf)> = Vec::new();
@@ -182,9 +220,65 @@ impl RunDir {
                     message: format!("holds step {} under the name of step {found}", node.step),
                 });
             }
+            if let Some((field, message)) = self.check_node(&node, &nodes) {
+                return Err(CheckpointError::Invalid {
+                    path,
+                    field: field.to_owned(),
+                    message,
+                });
+            }
             nodes.push(node);
         }
         Ok(nodes)
+    }
+}
+
+impl RunDir {
+    /// What makes `node` not fit after `before` (the records of the steps before it) or
+    /// the files beside it, as (field, what was expected).
+    fn check_node(&self, node: &Node, before: &[Node]) -> Option<(&'static str, String)> {
+        if let Some(problem) = node.problem() {
+            return Some(problem);
+        }
+        if let Some(parent) = node.parent_step.and_then(|p| before.get(p)) {
+            let expected = match node.stage {
+                Stage::Debug => parent.debug_depth.saturating_add(1),
+                _ => 0,
+            };
+            if node.debug_depth != expected {
+                return Some((
+                    "debug_depth",
+                    format!(
+                        "expected {expected} (parent step {} has {}), found {}",
+                        parent.step, parent.debug_depth, node.debug_depth
+                    ),
+                ));
+            }
+        }
+        if let Some(previous) = before.last()
+            && node.search_elapsed_s < previous.search_elapsed_s
+        {
+            return Some((
+                "search_elapsed_s",
+                format!(
+                    "expected at least {} (step {}'s), found {}: search time does not run backwards",
+                    previous.search_elapsed_s, previous.step, node.search_elapsed_s
+                ),
+            ));
+        }
+        if before.iter().any(|b| b.id == node.id) {
+            return Some(("id", format!("`{}` is the id of an earlier node", node.id)));
+        }
+        if node.has_submission && !self.node_submission(node.step).is_file() {
+            return Some((
+                "has_submission",
+                format!(
+                    "true, but {} does not exist",
+                    self.node_submission(node.step).display()
+                ),
+            ));
+        }
+        None
     }
 }
 
@@ -200,13 +294,13 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Checkpoin
 mod tests {
     use super::*;
     use crate::agent::journal::tests::node;
-    use crate::agent::node::Stage;
 
     #[test]
     fn nodes_round_trip_and_torn_writes_are_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let run = RunDir::create(dir.path()).unwrap();
         for step in 0..3 {
+            fs::write(run.node_submission(step), b"id,target\n1,0\n").unwrap();
             run.write_node(&node(step, None, Stage::Draft, Some(step as f64)))
                 .unwrap();
         }

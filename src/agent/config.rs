@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::policy::SearchConfig;
+use crate::duration;
 use crate::llm::LlmConfig;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -196,7 +197,10 @@ impl AgentConfig {
         })
     }
 
-    /// Checks ranges that serde cannot.
+    /// Checks ranges that serde cannot. Every duration is checked against
+    /// [`duration::MAX`], so that the search and the interpreter can turn each into a
+    /// `Duration` and a deadline without a panic, whether it came from a flag, a config
+    /// file or a resumed run's `run.json`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |field, message: &str| {
             Err(ConfigError::Invalid {
@@ -207,22 +211,38 @@ impl AgentConfig {
         if !(0.0..=1.0).contains(&self.search.debug_prob) {
             return invalid("search.debug_prob", "expected a probability in [0, 1]");
         }
-        if self.exec.timeout_s.is_nan() || self.exec.timeout_s <= 0.0 {
-            return invalid("exec.timeout_s", "expected a positive number of seconds");
+        let positive = "expected a positive number of seconds, at most 366 days";
+        let seconds = |secs: f64| duration::from_secs_f64(secs).ok();
+        if seconds(self.exec.timeout_s).is_none_or(|d| d.is_zero()) {
+            return invalid("exec.timeout_s", positive);
         }
-        if self.exec.grace_s.is_nan() || self.exec.grace_s < 0.0 {
-            return invalid("exec.grace_s", "expected zero or more seconds");
+        if seconds(self.exec.grace_s).is_none() {
+            return invalid(
+                "exec.grace_s",
+                "expected zero or more seconds, at most 366 days",
+            );
         }
         if self
             .budget
             .time_limit_s
-            .is_some_and(|t| t.is_nan() || t <= 0.0)
+            .is_some_and(|t| seconds(t).is_none_or(|d| d.is_zero()))
         {
-            return invalid(
-                "budget.time_limit_s",
-                "expected a positive number of seconds",
-            );
+            return invalid("budget.time_limit_s", positive);
         }
+        if seconds(self.llm.request_timeout_s).is_none_or(|d| d.is_zero()) {
+            return invalid("llm.request_timeout_s", positive);
+        }
+        let retry = &self.llm.retry;
+        for (field, ms) in [
+            ("llm.retry.initial_delay_ms", retry.initial_delay_ms),
+            ("llm.retry.max_delay_ms", retry.max_delay_ms),
+            ("llm.retry.max_total_ms", retry.max_total_ms),
+        ] {
+            if ms / 1000 > duration::MAX_SECS {
+                return invalid(field, "expected at most 366 days in milliseconds");
+            }
+        }
+
         if self.budget.max_usd.is_some_and(|u| u.is_nan() || u < 0.0) {
             return invalid("budget.max_usd", "expected zero or more USD");
         }

@@ -152,7 +152,7 @@ impl Journal {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::agent::node::{NodeUsage, StepTiming};
+    use crate::agent::node::{BugKind, BugReason, NodeUsage, StepTiming};
 
     pub(crate) fn node(
         step: usize,
@@ -178,7 +178,13 @@ pub(crate) mod tests {
             metric,
             reviewer_lower_is_better: Some(false),
             is_buggy: metric.is_none(),
-            bug_reasons: vec![],
+            bug_reasons: match metric {
+                Some(_) => vec![],
+                None => vec![BugReason {
+                    kind: BugKind::Exception,
+                    detail: "test".into(),
+                }],
+            },
             has_submission: metric.is_some(),
             usage: NodeUsage::default(),
             timing: StepTiming::default(),

@@ -113,6 +113,88 @@ pub struct Node {
 }
 
 impl Node {
+    /// What makes this record contradict itself, as (field, what was expected): the
+    /// invariants the search writes records with, checked when `--resume` reads them
+    /// back. A negative `search_elapsed_s` would push the time limit back, a negative
+    /// `cost_usd` lower the spend `--max-usd` is checked against, a buggy node with a
+    /// metric could become the best node.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let non_negative = |x: f64| x.is_finite() && x >= 0.0;
+        if self.id.trim().is_empty() {
+            return Some(("id", "expected a node id, found an empty one".into()));
+        }
+        match (self.stage, self.parent_step) {
+            (Stage::Draft, Some(p)) => {
+                return Some(("parent_step", format!("a draft has no parent, found {p}")));
+            }
+            (Stage::Improve | Stage::Debug, None) => {
+                return Some((
+                    "parent_step",
+                    format!("an {} node has a parent, found none", self.stage.as_str()),
+                ));
+            }
+            (_, Some(p)) if p >= self.step => {
+                return Some((
+                    "parent_step",
+                    format!("expected an earlier step than {}, found {p}", self.step),
+                ));
+            }
+            _ => {}
+        }
+        if self.stage != Stage::Debug && self.debug_depth != 0 {
+            return Some((
+                "debug_depth",
+                format!(
+                    "expected 0 for a {} node, found {}",
+                    self.stage.as_str(),
+                    self.debug_depth
+                ),
+            ));
+        }
+        if self.is_buggy == self.bug_reasons.is_empty() {
+            return Some((
+                "bug_reasons",
+                if self.is_buggy {
+                    "a buggy node names why, found no reason".into()
+                } else {
+                    "a node that is not buggy has no bug reasons".into()
+                },
+            ));
+        }
+        match self.metric {
+            Some(m) if self.is_buggy => {
+                return Some(("metric", format!("a buggy node has none, found {m}")));
+            }
+            Some(m) if !m.is_finite() => {
+                return Some(("metric", format!("expected a finite number, found {m}")));
+            }
+            _ => {}
+        }
+        for (field, value) in [
+            ("search_elapsed_s", self.search_elapsed_s),
+            ("usage.cost_usd", self.usage.cost_usd),
+            ("exec_time", self.exec_time),
+            ("timing.llm_s", self.timing.llm_s),
+            ("timing.exec_s", self.timing.exec_s),
+            ("timing.check_s", self.timing.check_s),
+            ("timing.total_s", self.timing.total_s),
+        ] {
+            if !non_negative(value) {
+                return Some((
+                    field,
+                    format!("expected a finite number, zero or more, found {value}"),
+                ));
+            }
+        }
+        if !self.ctime.is_finite() {
+            return Some((
+                "ctime",
+                format!("expected a Unix time, found {}", self.ctime),
+            ));
+        }
+        None
+    }
+
     /// The reason shown first in views: the most specific one.
     pub fn primary_bug(&self) -> Option<&BugReason> {
         self.bug_reasons.first()

@@ -13,6 +13,7 @@ use crate::agent::{
     Agent, AgentConfig, AgentError, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode,
     SandboxSpec, StopReason,
 };
+use crate::duration;
 use crate::llm::{Llm, LlmError, PromptRole, ProviderKind};
 use crate::store::{
     ChecksumMode, Mirror, Store, StoreError, StoreOptions, download_prefix, validate_prefix,
@@ -245,19 +246,37 @@ pub struct AgentArgs {
     store_wait: Option<f64>,
 }
 
-/// Accepts plain seconds ("90", "1.5") or a duration ("90s", "30m", "24h", "1h 30m").
+/// Accepts plain seconds ("90", "1.5") or a duration ("90s", "30m", "24h", "1h 30m"),
+/// positive and at most [`duration::MAX`] (366 days).
 fn parse_seconds(s: &str) -> Result<f64, String> {
-    let secs = match s.trim().parse::<f64>() {
-        Ok(v) => v,
-        Err(_) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("expected seconds or a duration like 90s, 30m, 24h ({e})"))?
-            .as_secs_f64(),
-    };
-    if secs.is_finite() && secs > 0.0 {
-        Ok(secs)
-    } else {
-        Err("expected a positive duration".to_string())
+    match duration::parse(s) {
+        Ok(d) if d.is_zero() => Err("expected a positive duration".to_string()),
+        Ok(d) => Ok(d.as_secs_f64()),
+        Err(e) => Err(e.to_string()),
     }
+}
+
+/// Whether `aide-fleet agent` accepts `args`, the flags a fleet plan gives it: parsed as
+/// the agent parses them, layered over the defaults and validated. `run` checks every
+/// planned command line with it, so that a plan it launches is one every agent accepts.
+pub fn check_args(args: &[String]) -> Result<(), String> {
+    #[derive(clap::Parser)]
+    struct AgentCommand {
+        #[command(flatten)]
+        args: AgentArgs,
+    }
+    let argv = ["agent", "--task-dir", "."]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(args.iter().cloned());
+    let parsed = <AgentCommand as clap::Parser>::try_parse_from(argv).map_err(|e| {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        first.trim_start_matches("error: ").to_owned()
+    })?;
+    let mut cfg = AgentConfig::default();
+    parsed.args.apply(&mut cfg);
+    cfg.validate().map_err(|e| e.to_string())
 }
 
 impl AgentArgs {
@@ -393,7 +412,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
 
     let display = Display::new(cfg.search.steps as u64, !args.no_progress);
     display.init_logging();
-    let llm = Llm::from_env(&cfg.llm).map_err(|e| Failure::new(exit::LLM, e))?;
+    let llm = Llm::from_env(&cfg.llm).map_err(llm_failure)?;
     let store_label = store.as_ref().map(|(store, prefix)| match prefix.as_str() {
         "" => store.url(),
         p => format!("{}/{p}", store.url()),
@@ -459,6 +478,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     let Some(mirror) = mirror else {
         return result;
     };
+    // --store-wait is bounded by its parser.
     let wait = Duration::from_secs_f64(args.store_wait.unwrap_or(DEFAULT_STORE_WAIT_S));
     let store_label = store_label.unwrap_or_default();
     // None: a second SIGINT/SIGTERM abandoned the wait.
@@ -594,12 +614,24 @@ fn store_failure(e: StoreError) -> Failure {
     Failure::new(code, anyhow::Error::from(e).context("--store"))
 }
 
+/// Settings that cannot make a client (a bad base URL or timeout, in flags, a config
+/// file or `run.json`) are bad input; exit 4 is for a provider that failed.
+fn llm_failure(e: LlmError) -> Failure {
+    let code = match &e {
+        LlmError::Config(_) => exit::USAGE,
+        _ => exit::LLM,
+    };
+    Failure::new(code, e)
+}
+
 fn agent_failure(e: AgentError) -> Failure {
     let code = match &e {
         AgentError::Llm(LlmError::Config(_)) => exit::USAGE,
         AgentError::Llm(LlmError::Unreachable { .. }) => exit::LLM_UNREACHABLE,
         AgentError::Llm(_) => exit::LLM,
         AgentError::Task(_) | AgentError::Resume(_) | AgentError::Sandbox(_) => exit::USAGE,
+        // Records that do not parse or do not fit together are input to --resume.
+        AgentError::Checkpoint(e) if e.is_bad_record() => exit::USAGE,
         AgentError::Checkpoint(_) => exit::INTERNAL,
     };
     Failure::new(code, e)

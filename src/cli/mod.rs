@@ -15,6 +15,8 @@ mod store_arg;
 
 use std::process::ExitCode;
 
+pub use agent_cmd::check_args as check_agent_args;
+
 use clap::{Parser, Subcommand};
 
 /// AIDE (AI-Driven Exploration) over Python solution scripts, at benchmark scale.

@@ -182,6 +182,17 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
     };
     let local = kube_settings.is_none();
     let runs = plan(&suite, &suite.seeds.clone(), local).map_err(Failure::usage)?;
+    // The suite was validated where it was read; this proves the plan to the agent's own
+    // parser before anything is launched.
+    for r in &runs {
+        super::agent_cmd::check_args(&r.agent_args).map_err(|e| {
+            Failure::usage(anyhow!(
+                "the agent would refuse the plan for {} seed {}: {e}",
+                r.key.task,
+                r.key.seed
+            ))
+        })?;
+    }
     let run_id = args.run_id.clone().unwrap_or_else(|| {
         let t = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         format!(

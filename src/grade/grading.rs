@@ -134,6 +134,13 @@ fn target_columns(task: &GradeTask, answers: &CsvTable) -> Result<Vec<String>, G
     if targets.is_empty() {
         return Err(GradeError::Answers("it has no target column".to_string()));
     }
+    // Grading the ids against themselves would score every sample submission perfectly.
+    if targets.contains(&task.id_column) {
+        return Err(GradeError::Task(format!(
+            "the id column `{}` is among the target columns",
+            task.id_column
+        )));
+    }
     if let Some(missing) = targets.iter().find(|t| answers.column(t).is_none()) {
         return Err(GradeError::Answers(format!(
             "it has no target column `{missing}`"

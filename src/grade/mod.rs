@@ -26,8 +26,9 @@ pub use metric_kind::{CellKind, MetricKind};
 pub use python_json::parse_python_json;
 pub use report::{CompetitionReport, ReportError, now_isoformat};
 pub use round::round_score;
-pub use table::{CsvTable, TableError};
+pub use table::{CsvTable, MAX_CELL_BYTES, MAX_COLUMNS, TableError};
 pub use task::{ExternalGrader, GradeTask, MetricOptions};
 pub use validate::{
-    Ids, ROW_SUM_TOLERANCE, SubmissionError, validate_against_answers, validate_against_sample,
+    Ids, ROW_SUM_TOLERANCE, SAMPLE_CHECK_BUDGET, SubmissionError, validate_against_answers,
+    validate_against_sample, validate_against_sample_within,
 };

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::label::Label;
 use super::metric_kind::{CellKind, MetricKind};
@@ -17,6 +18,11 @@ pub const ROW_SUM_TOLERANCE: f64 = 1e-6 + 1e-5;
 /// How many ids a message names before it says "and N more".
 const EXAMPLES: usize = 3;
 
+/// How long the agent's pre-check of one submission may take: it runs after the script,
+/// outside the script's own time limit, so a script that writes a huge file must not
+/// stall the search.
+pub const SAMPLE_CHECK_BUDGET: Duration = Duration::from_secs(60);
+
 /// Why a submission is not gradable. Rows are data rows counted from 1 (the first row
 /// after the header); ids are shown as written in the file.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +33,11 @@ pub enum SubmissionError {
     SampleUnreadable(#[source] TableError),
     #[error("the sample submission is unusable: {0}")]
     SampleUnusable(String),
+    #[error(
+        "the submission could not be checked within {}s; it is too large",
+        budget.as_secs()
+    )]
+    TimeBudget { budget: Duration },
     #[error(
         "the submission's columns are wrong: {}",
         describe_columns(missing, unexpected, expected)
@@ -170,13 +181,32 @@ fn id_hint(missing: &Ids, unexpected: &Ids) -> String {
 /// set of columns (order does not matter); in the id column (the sample's first column)
 /// exactly the sample's ids, once each; no missing or NaN value where the sample has none;
 /// numbers wherever the sample's column is numeric. Ids compare as pandas reads them
-/// (`7` and `7.0` are the same id). Never reads private answers.
+/// (`7` and `7.0` are the same id). Never reads private answers. Gives up with
+/// [`SubmissionError::TimeBudget`] (or [`TableError::TimeBudget`]) after
+/// [`SAMPLE_CHECK_BUDGET`].
 pub fn validate_against_sample(
     submission: &Path,
     sample_submission: &Path,
 ) -> Result<(), SubmissionError> {
-    let sample = CsvTable::read(sample_submission).map_err(SubmissionError::SampleUnreadable)?;
-    let table = CsvTable::read(submission).map_err(SubmissionError::Unreadable)?;
+    validate_against_sample_within(submission, sample_submission, SAMPLE_CHECK_BUDGET)
+}
+
+/// [`validate_against_sample`] with its time budget given.
+pub fn validate_against_sample_within(
+    submission: &Path,
+    sample_submission: &Path,
+    budget: Duration,
+) -> Result<(), SubmissionError> {
+    // A budget too long for an `Instant` is no budget.
+    let deadline = Instant::now().checked_add(budget).map(|at| (at, budget));
+    let over = || {
+        deadline
+            .is_some_and(|(at, _)| Instant::now() > at)
+            .then_some(SubmissionError::TimeBudget { budget })
+    };
+    let sample = CsvTable::read_until(sample_submission, deadline)
+        .map_err(SubmissionError::SampleUnreadable)?;
+    let table = CsvTable::read_until(submission, deadline).map_err(SubmissionError::Unreadable)?;
     let id_column = &sample.headers[0];
     let duplicates = duplicate_ids(&sample, 0);
     if !duplicates.is_empty() {
@@ -189,7 +219,7 @@ pub fn validate_against_sample(
     let unexpected: Vec<String> = table
         .headers
         .iter()
-        .filter(|h| !sample.headers.contains(h))
+        .filter(|h| sample.column(h).is_none())
         .cloned()
         .collect();
     if !missing.is_empty() || !unexpected.is_empty() {
@@ -204,6 +234,9 @@ pub fn validate_against_sample(
     match_ids(&table, sub_id, &sample, 0, id_column)?;
 
     for (col, name) in sample.headers.iter().enumerate().skip(1) {
+        if let Some(e) = over() {
+            return Err(e);
+        }
         let cells = || sample.rows.iter().map(move |r| r[col].as_str());
         let allows_missing = cells().any(is_missing);
         let numeric = cells().any(|c| !is_missing(c))
