@@ -10,6 +10,7 @@ mod agent_resume;
 mod agent_sandbox;
 mod agent_search;
 mod agent_store;
+mod bad_input;
 mod bench_demo;
 mod bench_mlebench;
 mod bench_readers;
