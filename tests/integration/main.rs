@@ -11,6 +11,7 @@ mod agent_sandbox;
 mod agent_search;
 mod agent_store;
 mod bad_input;
+mod bad_input_props;
 mod bench_demo;
 mod bench_mlebench;
 mod bench_readers;
