@@ -784,3 +784,34 @@ fn bad_input_run_ids_that_are_not_one_key_segment_exit_2() {
         .arg(store.path()));
     assert_usage(&r, &["--baseline", "run id"]);
 }
+
+// ---- The agent's own check of a wide submission ----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_a_script_writing_a_million_columns_does_not_stall_the_agent() {
+    use crate::support::{Reply, ScriptedLlm, Task, agent, bug_kinds, nodes};
+    let code = "cols = ','.join(f'c{i}' for i in range(1_000_000))\n\
+                open('./submission/submission.csv', 'w').write(cols + '\\n')\n\
+                print('METRIC=0.9')\n";
+    let llm = ScriptedLlm::start(std::sync::Arc::new(move |_: &Value| {
+        Reply::code("plan", code)
+    }))
+    .await;
+    let task = Task::tiny();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let started = Instant::now();
+    let finished =
+        crate::support::run(agent(&llm.url(), task.path(), &out, &["--steps", "1"])).await;
+    assert_eq!(finished.code, 0, "{}", finished.stderr);
+    // The quadratic check took minutes here; the script itself takes about a second.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let node = &nodes(&out)[0];
+    assert_eq!(bug_kinds(node), ["invalid_submission"]);
+    let detail = node["bug_reasons"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("1000000 columns"), "{detail}");
+}
