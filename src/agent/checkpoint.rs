@@ -132,7 +132,9 @@ impl RunDir {
 
     /// Rewrites from memory whatever of the checkpoint is missing (a script that could
     /// reach the run directory deleted it): `run.json` and every node record. Returns the
-    /// node submissions that were lost, which memory does not hold.
+    /// node submissions that were lost, which memory does not hold; their records are
+    /// rewritten with `has_submission: false`, so that no record names a missing file
+    /// (`--resume` refuses one that does).
     pub fn restore(&self, meta: &RunMeta, nodes: &[Node]) -> Result<Vec<PathBuf>, CheckpointError> {
         let dir = self.root.join(NODES_DIR);
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
@@ -141,12 +143,15 @@ impl RunDir {
         }
         let mut lost = Vec::new();
         for node in nodes {
-            if !self.node_file(node.step).is_file() {
-                self.write_node(node)?;
-            }
             let submission = self.node_submission(node.step);
             if node.has_submission && !submission.is_file() {
+                self.write_node(&Node {
+                    has_submission: false,
+                    ..node.clone()
+                })?;
                 lost.push(submission);
+            } else if !self.node_file(node.step).is_file() {
+                self.write_node(node)?;
             }
         }
         Ok(lost)
