@@ -14,7 +14,7 @@ macro_rules! exit_codes {
 
 exit_codes! {
     /// Success: a search that reached its step, time or USD budget counts; `run`: every
-    /// run succeeded.
+    /// run succeeded. A closed stdout (`| head`) also ends a command quietly with 0.
     OK = 0;
     /// An unexpected internal failure.
     INTERNAL = 1;

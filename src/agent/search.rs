@@ -97,6 +97,10 @@ pub enum AgentError {
     Resume(String),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// Settings out of range, whoever built them (the CLI validates first; library
+    /// callers get the same check here).
+    #[error(transparent)]
+    Config(#[from] super::config::ConfigError),
 }
 
 #[derive(Debug)]
@@ -143,7 +147,7 @@ impl<'o> Agent<'o> {
         let task_dir = std::fs::canonicalize(task_dir)
             .map_err(|e| AgentError::Task(format!("task dir {}: {e}", task_dir.display())))?;
         let meta = RunMeta {
-            format_version: 1,
+            format_version: super::checkpoint::RUN_FORMAT_VERSION,
             task_dir,
             config: cfg.clone(),
         };
@@ -184,6 +188,7 @@ impl<'o> Agent<'o> {
         llm: Llm,
         mut observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
     ) -> Result<Self, AgentError> {
+        meta.config.validate()?;
         let cfg = meta.config.clone();
         let task_dir = meta.task_dir.as_path();
         if journal.is_empty() {

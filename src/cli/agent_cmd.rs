@@ -629,7 +629,10 @@ fn agent_failure(e: AgentError) -> Failure {
         AgentError::Llm(LlmError::Config(_)) => exit::USAGE,
         AgentError::Llm(LlmError::Unreachable { .. }) => exit::LLM_UNREACHABLE,
         AgentError::Llm(_) => exit::LLM,
-        AgentError::Task(_) | AgentError::Resume(_) | AgentError::Sandbox(_) => exit::USAGE,
+        AgentError::Task(_)
+        | AgentError::Resume(_)
+        | AgentError::Sandbox(_)
+        | AgentError::Config(_) => exit::USAGE,
         // Records that do not parse or do not fit together are input to --resume.
         AgentError::Checkpoint(e) if e.is_bad_record() => exit::USAGE,
         AgentError::Checkpoint(_) => exit::INTERNAL,
