@@ -12,12 +12,6 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: {source}", path.display())]
-    GradingReport {
-        path: PathBuf,
-        #[source]
-        source: crate::grade::ReportError,
-    },
     /// A grading report given to `--grading-reports` that MLE-bench's aggregation could
     /// not read either, or whose totals contradict its competition reports.
     #[error("{}: {message}", path.display())]

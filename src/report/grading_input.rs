@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::ReportError;
-use super::official::Outcome;
+use super::official::{Outcome, SeedCounts};
 use crate::grade::CompetitionReport;
 
 /// What MLE-bench's aggregation reads of a grading report: `competition_reports` and six
-/// flags of each. Everything else (scores, thresholds, paths, the totals) may be absent,
-/// as in reports cut down to `competition_reports`; totals that are present are checked.
+/// flags of each ([`Outcome`]). Everything else (scores, thresholds, paths, the totals)
+/// may be absent, as in reports cut down to `competition_reports`; totals that are
+/// present are checked against the reports.
 #[derive(Deserialize)]
 struct AggregationInput {
-    competition_reports: Vec<OutcomeFields>,
+    competition_reports: Vec<Outcome>,
     total_runs: Option<usize>,
     total_runs_with_submissions: Option<usize>,
     total_valid_submissions: Option<usize>,
@@ -23,17 +24,6 @@ struct AggregationInput {
     total_silver_medals: Option<usize>,
     total_bronze_medals: Option<usize>,
     total_above_median: Option<usize>,
-}
-
-#[derive(Deserialize)]
-struct OutcomeFields {
-    competition_id: String,
-    gold_medal: bool,
-    silver_medal: bool,
-    bronze_medal: bool,
-    above_median: bool,
-    submission_exists: bool,
-    valid_submission: bool,
 }
 
 impl AggregationInput {
@@ -47,58 +37,19 @@ impl AggregationInput {
             crate::grade::parse_python_json(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let input: AggregationInput = serde_path_to_error::deserialize(value)
             .map_err(|e| bad(format!("field `{}`: {}", e.path(), e.inner())))?;
-        let outcomes: Vec<Outcome> = input
-            .competition_reports
-            .into_iter()
-            .map(|r| Outcome {
-                competition_id: r.competition_id,
-                gold_medal: r.gold_medal,
-                silver_medal: r.silver_medal,
-                bronze_medal: r.bronze_medal,
-                above_median: r.above_median,
-                submission_exists: r.submission_exists,
-                valid_submission: r.valid_submission,
-            })
-            .collect();
-        let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
-        for (field, stated, counted) in [
-            ("total_runs", input.total_runs, outcomes.len()),
-            (
-                "total_runs_with_submissions",
-                input.total_runs_with_submissions,
-                count(|o| o.submission_exists),
-            ),
-            (
-                "total_valid_submissions",
-                input.total_valid_submissions,
-                count(|o| o.valid_submission),
-            ),
-            (
-                "total_medals",
-                input.total_medals,
-                count(Outcome::any_medal),
-            ),
-            (
-                "total_gold_medals",
-                input.total_gold_medals,
-                count(|o| o.gold_medal),
-            ),
-            (
-                "total_silver_medals",
-                input.total_silver_medals,
-                count(|o| o.silver_medal),
-            ),
-            (
-                "total_bronze_medals",
-                input.total_bronze_medals,
-                count(|o| o.bronze_medal),
-            ),
-            (
-                "total_above_median",
-                input.total_above_median,
-                count(|o| o.above_median),
-            ),
-        ] {
+        let counted = SeedCounts::of(&input.competition_reports);
+        #[rustfmt::skip]
+        let totals = [
+            ("total_runs", input.total_runs, counted.total_competitions),
+            ("total_runs_with_submissions", input.total_runs_with_submissions, counted.submission_exists),
+            ("total_valid_submissions", input.total_valid_submissions, counted.valid_submissions),
+            ("total_medals", input.total_medals, counted.any_medals),
+            ("total_gold_medals", input.total_gold_medals, counted.gold_medals),
+            ("total_silver_medals", input.total_silver_medals, counted.silver_medals),
+            ("total_bronze_medals", input.total_bronze_medals, counted.bronze_medals),
+            ("total_above_median", input.total_above_median, counted.above_median),
+        ];
+        for (field, stated, counted) in totals {
             if let Some(stated) = stated
                 && stated != counted
             {
@@ -107,7 +58,7 @@ impl AggregationInput {
                 )));
             }
         }
-        Ok(outcomes)
+        Ok(input.competition_reports)
     }
 }
 

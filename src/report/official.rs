@@ -8,8 +8,9 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use super::numpy;
 use super::python_json::{PyObject, PyValue, dumps};
 
-/// The fields of one competition report that the aggregation reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The fields of one competition report that the aggregation reads (and all that
+/// `--grading-reports` requires of one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Outcome {
     pub competition_id: String,
     pub gold_medal: bool,

@@ -4,7 +4,7 @@
 //! log uploads run as background tasks that report back as inputs, so dispatching never
 //! waits for them.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -63,7 +63,11 @@ pub struct ControllerConfig {
 
 pub struct Controller {
     cfg: ControllerConfig,
+    /// In plan order.
     runs: Vec<PlannedRun>,
+    /// Where each run sits in `runs`: a launch and a grade each look one up, so a sweep
+    /// of thousands of runs must not scan the list.
+    index: HashMap<RunKey, usize>,
     backend: Backend,
     state: State,
     events: UnboundedReceiver<ExecEvent>,
@@ -82,7 +86,13 @@ impl Controller {
             max_attempts: cfg.max_attempts,
         };
         let wants = runs.iter().map(|r| (r.key.clone(), r.gpus)).collect();
+        let index = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.key.clone(), i))
+            .collect();
         Self {
+            index,
             state: State::new(&cfg.run_id, limits, wants, gpus),
             cfg,
             runs,
@@ -92,7 +102,7 @@ impl Controller {
     }
 
     fn planned(&self, key: &RunKey) -> Option<&PlannedRun> {
-        self.runs.iter().find(|r| &r.key == key)
+        self.index.get(key).map(|&i| &self.runs[i])
     }
 
     /// Dispatches until every run has ended, or until the user stops it: the first

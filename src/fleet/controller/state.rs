@@ -510,6 +510,16 @@ mod tests {
         )
     }
 
+    fn graded_ok(state: &mut State, task: &str) {
+        state.handle(
+            Input::Graded {
+                key: key(task, 0),
+                error: None,
+            },
+            at(3),
+        );
+    }
+
     fn failed(fatal: bool) -> ExitStatus {
         ExitStatus::Failed {
             reason: "exit code 1: boom".into(),
@@ -556,20 +566,8 @@ mod tests {
         exit(&mut state, "b", ExitStatus::Succeeded);
         // Both grades are still out: not done until they report back.
         assert!(!state.done());
-        state.handle(
-            Input::Graded {
-                key: key("a", 0),
-                error: None,
-            },
-            at(3),
-        );
-        state.handle(
-            Input::Graded {
-                key: key("b", 0),
-                error: None,
-            },
-            at(3),
-        );
+        graded_ok(&mut state, "a");
+        graded_ok(&mut state, "b");
         assert!(state.done());
         assert_eq!(state.summary().succeeded, 2);
     }
@@ -598,13 +596,7 @@ mod tests {
         assert_eq!(s.failures(), 2);
         assert!(launches(&effects).is_empty());
         assert!(graded(&effects));
-        state.handle(
-            Input::Graded {
-                key: key("a", 0),
-                error: None,
-            },
-            at(3),
-        );
+        graded_ok(&mut state, "a");
         assert!(state.done());
         assert_eq!(state.summary().failed, 1);
     }
