@@ -10,9 +10,12 @@
 //! - [`report`]: aggregation of run groups (polars), regressions, rendering.
 //! - [`cli`]: argument parsing and progress display.
 //! - [`exit_codes`]: every exit code, documented once.
+//! - [`duration`]: the one parser of durations (seconds or humantime), with its maximum.
+//! - [`causes`]: how errors carry their causes (in the message, never in `source()`).
 
 pub mod agent;
 pub mod bench;
+pub mod causes;
 pub mod cli;
 pub mod duration;
 pub mod exit_codes;

@@ -160,7 +160,7 @@ pub fn copy_best_submission(run: &RunDir, best: &Node) -> Result<(), CheckpointE
     let dir = run.root().join(BEST_SUBMISSION_DIR);
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| CheckpointError::Io { path, source }
+        move |cause| CheckpointError::Io { path, cause }
     };
     fs::create_dir_all(&dir).map_err(io(&dir))?;
     let dst = dir.join(SUBMISSION_FILE);

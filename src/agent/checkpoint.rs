@@ -43,8 +43,8 @@ pub struct Progress {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: io::Error },
     #[error("{path}: not a valid record: {message}")]
     Corrupt { path: PathBuf, message: String },
     #[error("{dir}: node records are not contiguous: expected step {expected}, found {found}")]
@@ -79,9 +79,9 @@ impl CheckpointError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CheckpointError + '_ {
-    move |source| CheckpointError::Io {
+    move |cause| CheckpointError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 

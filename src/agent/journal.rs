@@ -2,6 +2,15 @@
 
 use super::node::{Node, Stage};
 
+/// Node records that do not form a tree (input to `--resume`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TreeError {
+    #[error("node step {step} out of order: expected step {expected}")]
+    OutOfOrder { step: usize, expected: usize },
+    #[error("node {step} names parent step {parent}, which does not exist")]
+    NoSuchParent { step: usize, parent: usize },
+}
+
 /// Nodes in creation order. The tree is stored as parent steps; children are counted
 /// on append so that leaf checks stay O(1).
 #[derive(Debug, Default, Clone)]
@@ -42,22 +51,21 @@ impl Journal {
 
     /// Appends a completed node. The node's step must be the next index and its parent
     /// an existing node; the caller builds nodes through [`Journal::next_step`].
-    pub fn append(&mut self, node: Node) -> Result<(), String> {
+    pub fn append(&mut self, node: Node) -> Result<(), TreeError> {
         if node.step != self.nodes.len() {
-            return Err(format!(
-                "node step {} out of order: expected step {}",
-                node.step,
-                self.nodes.len()
-            ));
+            return Err(TreeError::OutOfOrder {
+                step: node.step,
+                expected: self.nodes.len(),
+            });
         }
-        if let Some(p) = node.parent_step {
-            if p >= self.nodes.len() {
-                return Err(format!(
-                    "node {} names parent step {p}, which does not exist",
-                    node.step
-                ));
+        if let Some(parent) = node.parent_step {
+            if parent >= self.nodes.len() {
+                return Err(TreeError::NoSuchParent {
+                    step: node.step,
+                    parent,
+                });
             }
-            self.child_count[p] += 1;
+            self.child_count[parent] += 1;
         }
         if self.lower_is_better.is_none() && !node.is_buggy {
             self.lower_is_better = node.reviewer_lower_is_better;
@@ -242,8 +250,17 @@ pub(crate) mod tests {
     #[test]
     fn out_of_order_and_dangling_parents_are_rejected() {
         let mut j = Journal::new(None);
-        assert!(j.append(node(1, None, Stage::Draft, None)).is_err());
-        assert!(j.append(node(0, Some(4), Stage::Debug, None)).is_err());
+        assert_eq!(
+            j.append(node(1, None, Stage::Draft, None)),
+            Err(TreeError::OutOfOrder {
+                step: 1,
+                expected: 0
+            })
+        );
+        assert_eq!(
+            j.append(node(0, Some(4), Stage::Debug, None)),
+            Err(TreeError::NoSuchParent { step: 0, parent: 4 })
+        );
     }
 
     #[test]

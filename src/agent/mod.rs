@@ -1,6 +1,7 @@
 //! One AIDE search: journal, search policy, operators, prompts, review, interpreter.
 //! Knows nothing of Kubernetes, S3 or grading beyond the public submission check.
 
+mod account;
 mod artifacts;
 mod checkpoint;
 mod config;
@@ -15,16 +16,19 @@ mod review;
 mod sandbox;
 mod search;
 mod syntax;
+mod verdict;
 mod workspace;
 
 pub use artifacts::{BEST_SOLUTION_FILE, JOURNAL_FILE, TREE_FILE, USAGE_FILE};
-pub use checkpoint::{NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta};
+pub use checkpoint::{
+    CheckpointError, NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta,
+};
 pub use config::{
     AgentConfig, BudgetConfig, ConfigError, ExecConfig, ModelConfig, PromptConfig, ReviewConfig,
     SandboxMode, TaskConfig,
 };
 pub use interpreter::{DEFAULT_ENV_ALLOW, ExecResult, Interpreter, default_python};
-pub use journal::Journal;
+pub use journal::{Journal, TreeError};
 pub use node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
 pub use policy::SearchConfig;
 pub use sandbox::{

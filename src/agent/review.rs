@@ -7,7 +7,7 @@ use crate::llm::ToolSpec;
 
 /// What the reviewer decided about one execution.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
+pub struct Review {
     pub is_bug: bool,
     pub summary: String,
     /// A finite metric, or `None` when the reviewer gave none.
@@ -46,11 +46,11 @@ pub fn review_tool() -> ToolSpec {
     }
 }
 
-/// Reads tool arguments (a JSON object as text) into a verdict.
-pub fn parse_arguments(arguments: &str) -> Result<Verdict, String> {
+/// Reads tool arguments (a JSON object as text) into a review.
+pub fn parse_arguments(arguments: &str) -> Result<Review, String> {
     let value: Value = parse_json_leniently(arguments.trim())
         .map_err(|e| format!("tool arguments are not valid JSON ({e})"))?;
-    verdict_from_value(&value)
+    review_from_value(&value)
 }
 
 /// Strict JSON first; then again with raw control characters inside strings escaped,
@@ -85,14 +85,14 @@ fn escape_controls_in_strings(text: &str) -> String {
     out
 }
 
-/// Finds a verdict in free text: a fenced ```json block or the first balanced `{...}`
+/// Finds a review in free text: a fenced ```json block or the first balanced `{...}`
 /// that parses, for models that answer in prose instead of calling the tool.
-pub fn parse_text(text: &str) -> Result<Verdict, String> {
+pub fn parse_text(text: &str) -> Result<Review, String> {
     let mut last_err = "no JSON object in the answer".to_string();
     for candidate in json_objects(text) {
         match parse_json_leniently(candidate) {
-            Ok(v) => match verdict_from_value(&v) {
-                Ok(verdict) => return Ok(verdict),
+            Ok(v) => match review_from_value(&v) {
+                Ok(review) => return Ok(review),
                 Err(e) => last_err = e,
             },
             Err(e) => last_err = format!("JSON in the answer does not parse ({e})"),
@@ -144,7 +144,7 @@ fn json_objects(text: &str) -> Vec<&str> {
     found
 }
 
-fn verdict_from_value(value: &Value) -> Result<Verdict, String> {
+fn review_from_value(value: &Value) -> Result<Review, String> {
     let obj: &Map<String, Value> = value
         .as_object()
         .ok_or_else(|| "the review is not a JSON object".to_string())?;
@@ -164,7 +164,7 @@ fn verdict_from_value(value: &Value) -> Result<Verdict, String> {
         Some(other) => return Err(format!("`metric` is {other}, expected a number or null")),
     };
     let lower_is_better = obj.get("lower_is_better").and_then(as_bool);
-    Ok(Verdict {
+    Ok(Review {
         is_bug,
         summary,
         metric,

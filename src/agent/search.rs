@@ -3,27 +3,30 @@
 //! resumed run makes the same choices an uninterrupted one would have made.
 
 use std::future::Future;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::account::{Role, StepAccount};
 use super::artifacts;
 use super::checkpoint::{CheckpointError, Progress, RunDir, RunMeta};
 use super::config::AgentConfig;
 use super::extract::{code_blocks, extract_plan, join_blocks};
-use super::interpreter::{EXC_DIR, ExecResult, Interpreter};
-use super::journal::Journal;
-use super::node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
+use super::interpreter::{EXC_DIR, Interpreter};
+use super::journal::{Journal, TreeError};
+use super::node::{Node, Stage, StepTiming};
 use super::policy::{self, Action};
 use super::preview;
 use super::prompts::{self, PromptContext, humanize_seconds};
-use super::review::{self, Verdict};
+use super::review;
 use super::sandbox::{self, Layout, Sandbox, SandboxError, SandboxSpec};
 use super::syntax;
+use super::verdict::{ReviewOutcome, judge};
 use super::workspace::{self, Workspace};
-use crate::llm::{ChatRequest, Completion, Llm, LlmError, Usage};
+use crate::llm::{ChatRequest, Completion, Llm, LlmError};
 
 /// Attempts at getting a code block out of the code model before running its raw answer.
 const CODE_ATTEMPTS: u32 = 3;
@@ -85,22 +88,69 @@ impl StopReason {
     }
 }
 
+/// Why a search could not start or go on. Each kind has its exit code
+/// ([`AgentError::exit_code`]): the controller retries an agent unless it exits with
+/// [`crate::exit_codes::USAGE`].
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
+    /// The task directory or its `description.md` cannot be read.
+    #[error("task dir {}: {cause}", path.display())]
+    TaskDir { path: PathBuf, cause: io::Error },
+    /// The task's `description.md` cannot be read (the message says what a task dir holds).
     #[error("{0}")]
-    Task(String),
+    Description(io::Error),
+    /// The task's files cannot be laid out as the scripts' `./input`.
+    #[error("preparing the workspace: {0}")]
+    PrepareWorkspace(io::Error),
+    /// `--out` holds a search already and `--resume` was not given.
+    #[error("{} already holds a search: pass --resume to continue it, or choose another --out", out.display())]
+    AlreadyStarted { out: PathBuf },
+    /// The node records in `--out` do not form a search tree.
+    #[error("{}: {cause}", out.display())]
+    Tree { out: PathBuf, cause: TreeError },
+    /// Resetting the workspace between scripts failed (the disk, not the input).
+    #[error("{action} the workspace: {cause}")]
+    Workspace {
+        action: &'static str,
+        cause: io::Error,
+    },
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error("the LLM failed: {0}")]
-    Llm(#[from] LlmError),
-    #[error("{0}")]
-    Resume(String),
+    Llm(LlmError),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
     /// Settings out of range, whoever built them (the CLI validates first; library
     /// callers get the same check here).
     #[error(transparent)]
     Config(#[from] super::config::ConfigError),
+}
+
+// By hand, not `#[from]`: that would also make the LLM error this one's `source()`, and
+// the project's errors name their cause in the message only (see ARCHITECTURE.md).
+impl From<LlmError> for AgentError {
+    fn from(e: LlmError) -> Self {
+        AgentError::Llm(e)
+    }
+}
+
+impl AgentError {
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit_codes::{INTERNAL, USAGE};
+        match self {
+            AgentError::Llm(e) => e.exit_code(),
+            AgentError::TaskDir { .. }
+            | AgentError::Description(_)
+            | AgentError::PrepareWorkspace(_)
+            | AgentError::AlreadyStarted { .. }
+            | AgentError::Tree { .. }
+            | AgentError::Sandbox(_)
+            | AgentError::Config(_) => USAGE,
+            // Records that do not parse or do not fit together are input to --resume.
+            AgentError::Checkpoint(e) if e.is_bad_record() => USAGE,
+            AgentError::Checkpoint(_) | AgentError::Workspace { .. } => INTERNAL,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -139,13 +189,14 @@ impl<'o> Agent<'o> {
     ) -> Result<Self, AgentError> {
         let run = RunDir::create(out)?;
         if !run.load_nodes()?.is_empty() {
-            return Err(AgentError::Resume(format!(
-                "{} already holds a search: pass --resume to continue it, or choose another --out",
-                out.display()
-            )));
+            return Err(AgentError::AlreadyStarted {
+                out: out.to_path_buf(),
+            });
         }
-        let task_dir = std::fs::canonicalize(task_dir)
-            .map_err(|e| AgentError::Task(format!("task dir {}: {e}", task_dir.display())))?;
+        let task_dir = std::fs::canonicalize(task_dir).map_err(|cause| AgentError::TaskDir {
+            path: task_dir.to_path_buf(),
+            cause,
+        })?;
         let meta = RunMeta {
             format_version: super::checkpoint::RUN_FORMAT_VERSION,
             task_dir,
@@ -168,9 +219,10 @@ impl<'o> Agent<'o> {
         let mut offset = 0.0;
         for node in run.load_nodes()? {
             offset = node.search_elapsed_s;
-            journal
-                .append(node)
-                .map_err(|e| AgentError::Resume(format!("{}: {e}", out.display())))?;
+            journal.append(node).map_err(|cause| AgentError::Tree {
+                out: out.to_path_buf(),
+                cause,
+            })?;
         }
         let meta = RunMeta {
             config: cfg,
@@ -194,14 +246,13 @@ impl<'o> Agent<'o> {
         if journal.is_empty() {
             journal = Journal::new(cfg.review.lower_is_better);
         }
-        let description =
-            workspace::read_description(task_dir).map_err(|e| AgentError::Task(e.to_string()))?;
+        let description = workspace::read_description(task_dir).map_err(AgentError::Description)?;
         let workspace = Workspace::prepare(
             &run.root().join(WORKSPACE_DIR),
             task_dir,
             cfg.exec.copy_data,
         )
-        .map_err(|e| AgentError::Task(format!("preparing the workspace: {e}")))?;
+        .map_err(AgentError::PrepareWorkspace)?;
         let interpreter = sandboxed_interpreter(&cfg, task_dir, &workspace)?;
         let missing = interpreter.sandbox().missing();
         if !missing.is_empty() {
@@ -386,9 +437,7 @@ impl<'o> Agent<'o> {
             phase: Phase::Coding,
         });
         let preview = self.data_preview();
-        let mut usage = NodeUsage::default();
-        let mut llm_s = 0.0;
-        let mut check_s = 0.0;
+        let mut account = StepAccount::default();
         // The whole memory first, as AIDE sends it; when the model's context cannot hold the
         // prompt (AIDE would crash), the memory is halved, oldest entries out, and asked again.
         let mut memory_nodes: Option<usize> = None;
@@ -410,9 +459,7 @@ impl<'o> Agent<'o> {
                 (Action::Improve(_), Some(p)) => prompts::improve(&ctx, &p.code),
                 (Action::Debug(_), Some(p)) => prompts::debug(&ctx, &p.code, &p.term_out.concat()),
             };
-            let written = self
-                .write_code(prompt, &mut usage, &mut llm_s, &mut check_s)
-                .await;
+            let written = self.write_code(prompt, &mut account).await;
             match written {
                 Err(AgentError::Llm(e))
                     if e.is_context_overflow() && !matches!(action, Action::Debug(_)) =>
@@ -440,11 +487,17 @@ impl<'o> Agent<'o> {
         if unconfined {
             self.workspace
                 .restore()
-                .map_err(|e| AgentError::Task(format!("restoring the workspace: {e}")))?;
+                .map_err(|cause| AgentError::Workspace {
+                    action: "restoring",
+                    cause,
+                })?;
         }
         self.workspace
             .reset_for_script()
-            .map_err(|e| AgentError::Task(format!("resetting ./submission: {e}")))?;
+            .map_err(|cause| AgentError::Workspace {
+                action: "resetting ./submission in",
+                cause,
+            })?;
         let exec = self
             .interpreter
             .run(
@@ -459,10 +512,10 @@ impl<'o> Agent<'o> {
         let submission = self.workspace.submission_file();
         let has_submission = submission.is_file();
         if has_submission {
-            std::fs::copy(&submission, self.run.node_submission(step)).map_err(|source| {
+            std::fs::copy(&submission, self.run.node_submission(step)).map_err(|cause| {
                 CheckpointError::Io {
                     path: self.run.node_submission(step),
-                    source,
+                    cause,
                 }
             })?;
         }
@@ -479,23 +532,24 @@ impl<'o> Agent<'o> {
         });
         let output = exec.term_out.concat();
         let review_prompt = prompts::review(&self.description, &code, &output);
-        let verdict = self.review(review_prompt, &mut usage, &mut llm_s).await?;
+        let review = self.review(review_prompt, &mut account).await?;
 
-        let (bug_reasons, metric, reviewer_lib, analysis) = judge(
+        let verdict = judge(
             &exec,
             has_submission || !self.cfg.task.require_submission,
             invalid,
-            &verdict,
+            &review,
         );
-        if let (Some(fixed), Some(claimed)) = (self.journal.lower_is_better(), reviewer_lib)
-            && fixed != claimed
-            && bug_reasons.is_empty()
+        if let (Some(fixed), Some(claimed)) = (
+            self.journal.lower_is_better(),
+            verdict.reviewer_lower_is_better,
+        ) && fixed != claimed
+            && !verdict.is_buggy()
         {
             self.emit(Event::Warning(format!(
                 "step {step}: the reviewer says lower_is_better={claimed}, but the run fixed it to {fixed}; keeping {fixed}"
             )));
         }
-        let is_buggy = !bug_reasons.is_empty();
         let node = Node {
             id: id.simple().to_string(),
             step,
@@ -510,17 +564,17 @@ impl<'o> Agent<'o> {
             exc_type: exec.exc_type,
             exc_info: exec.exc_info,
             exc_stack: exec.exc_stack,
-            analysis,
-            metric: if is_buggy { None } else { metric },
-            reviewer_lower_is_better: reviewer_lib,
-            is_buggy,
-            bug_reasons,
+            is_buggy: verdict.is_buggy(),
+            analysis: verdict.analysis,
+            metric: verdict.metric,
+            reviewer_lower_is_better: verdict.reviewer_lower_is_better,
+            bug_reasons: verdict.bug_reasons,
             has_submission,
-            usage,
+            usage: account.usage,
             timing: StepTiming {
-                llm_s,
+                llm_s: account.llm_s,
                 exec_s: exec.exec_time,
-                check_s,
+                check_s: account.check_s,
                 total_s: step_started.elapsed().as_secs_f64(),
             },
             search_elapsed_s: self.elapsed(),
@@ -528,7 +582,10 @@ impl<'o> Agent<'o> {
         };
         self.run.write_node(&node)?;
         let previous_best = self.journal.best_node().map(|b| b.step);
-        self.journal.append(node).map_err(AgentError::Resume)?;
+        let out = self.run.root().to_path_buf();
+        self.journal
+            .append(node)
+            .map_err(|cause| AgentError::Tree { out, cause })?;
         let best = self.journal.best_node().cloned();
         if let Some(best) = best.filter(|b| Some(b.step) != previous_best) {
             self.run.write_atomic(
@@ -579,25 +636,13 @@ impl<'o> Agent<'o> {
     async fn call(
         &mut self,
         request: ChatRequest,
-        usage: &mut NodeUsage,
-        llm_s: &mut f64,
-        feedback: bool,
+        account: &mut StepAccount,
+        role: Role,
     ) -> Result<Completion, AgentError> {
         let t = Instant::now();
         let completion = self.llm.complete(request).await;
-        *llm_s += t.elapsed().as_secs_f64();
-        let completion = completion?;
-        let role: &mut Usage = if feedback {
-            &mut usage.feedback
-        } else {
-            &mut usage.code
-        };
-        role.add(completion.usage);
-        match completion.cost_usd {
-            Some(c) => usage.cost_usd += c,
-            None => usage.unpriced_calls += 1,
-        }
-        Ok(completion)
+        account.charge_call(role, t.elapsed(), completion.as_ref().ok());
+        Ok(completion?)
     }
 
     /// Asks for a plan and code until an answer has both: prose before the first fence and
@@ -607,9 +652,7 @@ impl<'o> Agent<'o> {
     async fn write_code(
         &mut self,
         prompt: String,
-        usage: &mut NodeUsage,
-        llm_s: &mut f64,
-        check_s: &mut f64,
+        account: &mut StepAccount,
     ) -> Result<(String, String), AgentError> {
         let mut last = (String::new(), None);
         for attempt in 1..=CODE_ATTEMPTS {
@@ -621,11 +664,11 @@ impl<'o> Agent<'o> {
                 max_tokens: self.cfg.llm.max_tokens,
                 tool: None,
             };
-            let completion = self.call(request, usage, llm_s, false).await?;
+            let completion = self.call(request, account, Role::Code).await?;
             let blocks = code_blocks(&completion.text);
             let t = Instant::now();
             let kept = self.compiling(&blocks).await;
-            *check_s += t.elapsed().as_secs_f64();
+            account.charge_check(t.elapsed());
             let plan = extract_plan(&completion.text);
             let code = join_blocks(&kept);
             let problem = match &code {
@@ -671,12 +714,13 @@ impl<'o> Agent<'o> {
         }
     }
 
+    /// Asks the feedback model for a review until one parses; an LLM failure is the
+    /// step's error, an unusable answer after every attempt is the node's bug.
     async fn review(
         &mut self,
         prompt: String,
-        usage: &mut NodeUsage,
-        llm_s: &mut f64,
-    ) -> Result<Result<Verdict, String>, AgentError> {
+        account: &mut StepAccount,
+    ) -> Result<ReviewOutcome, AgentError> {
         let attempts = self.cfg.review.max_attempts;
         let mut problem = String::new();
         for attempt in 1..=attempts {
@@ -688,14 +732,14 @@ impl<'o> Agent<'o> {
                 max_tokens: self.cfg.llm.max_tokens,
                 tool: Some(review::review_tool()),
             };
-            let completion = self.call(request, usage, llm_s, true).await?;
+            let completion = self.call(request, account, Role::Feedback).await?;
             let parsed = match &completion.tool_call {
                 Some(call) => review::parse_arguments(&call.arguments),
                 None => review::parse_text(&completion.text)
                     .map_err(|e| format!("no tool call, and {e}")),
             };
             match parsed {
-                Ok(verdict) => return Ok(Ok(verdict)),
+                Ok(review) => return Ok(ReviewOutcome::Reviewed(review)),
                 Err(e) => {
                     self.emit(Event::Warning(format!(
                         "review attempt {attempt}/{attempts}: {e}"
@@ -704,7 +748,7 @@ impl<'o> Agent<'o> {
                 }
             }
         }
-        Ok(Err(format!(
+        Ok(ReviewOutcome::Unusable(format!(
             "no usable review in {attempts} attempts; last problem: {problem}"
         )))
     }
@@ -745,77 +789,6 @@ fn sandboxed_interpreter(
         kill_leftovers: true,
     })?;
     Ok(interpreter.with_sandbox(sandbox, &workspace.tmp()))
-}
-
-/// Derives a node's verdict from its execution and review. Reasons are ordered from the
-/// most concrete (a timeout, an exception) to the reviewer's opinion.
-fn judge(
-    exec: &ExecResult,
-    has_submission: bool,
-    invalid_submission: Option<String>,
-    verdict: &Result<Verdict, String>,
-) -> (Vec<BugReason>, Option<f64>, Option<bool>, String) {
-    let mut reasons = Vec::new();
-    let mut reason = |kind, detail: String| reasons.push(BugReason { kind, detail });
-    if exec.timed_out {
-        reason(
-            BugKind::Timeout,
-            exec.term_out.last().cloned().unwrap_or_default(),
-        );
-    } else if let Some(exc) = &exec.exc_type {
-        let message = exec
-            .exc_info
-            .as_ref()
-            .and_then(|i| i.get("args"))
-            .and_then(|a| a.as_array())
-            .and_then(|a| a.first())
-            .and_then(|m| m.as_str())
-            .unwrap_or("");
-        reason(
-            BugKind::Exception,
-            format!("{exc}: {message}")
-                .trim_end_matches(": ")
-                .to_string(),
-        );
-    }
-    if !has_submission {
-        reason(
-            BugKind::MissingSubmission,
-            "the script wrote no ./submission/submission.csv".to_string(),
-        );
-    }
-    if let Some(why) = invalid_submission {
-        reason(BugKind::InvalidSubmission, why);
-    }
-    match verdict {
-        Err(problem) => {
-            reason(BugKind::ReviewFailed, problem.clone());
-            (reasons, None, None, String::new())
-        }
-        Ok(v) => {
-            if v.is_bug {
-                reason(BugKind::Reviewer, first_line(&v.summary));
-            } else if v.metric.is_none() {
-                reason(
-                    BugKind::NoMetric,
-                    "the reviewer found no validation metric in the output".to_string(),
-                );
-            }
-            (reasons, v.metric, v.lower_is_better, v.summary.clone())
-        }
-    }
-}
-
-fn first_line(s: &str) -> String {
-    let line = s
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("the reviewer reported a bug");
-    let mut out: String = line.chars().take(300).collect();
-    if line.chars().count() > 300 {
-        out.push('…');
-    }
-    out
 }
 
 /// A label for logs: "step 3 (debug of 1)".

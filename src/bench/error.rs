@@ -6,11 +6,10 @@ use super::{Benchmark, YamlError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{}: not found; expected {expected}", path.display())]
     Missing { path: PathBuf, expected: String },
@@ -42,10 +41,10 @@ fn closest_hint(closest: Option<&str>) -> String {
 }
 
 impl BenchError {
-    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn read(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         BenchError::Read {
             path: path.into(),
-            source,
+            cause,
         }
     }
 

@@ -59,11 +59,10 @@ pub struct Suite {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("{}: cannot read suite file: {source}", path.display())]
+    #[error("{}: cannot read suite file: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     Invalid(#[from] YamlError),
@@ -75,9 +74,9 @@ pub enum SuiteError {
 impl Suite {
     /// Reads and validates the suite at `path` against the benchmark under `benchmarks_dir`.
     pub fn load(path: &Path, benchmarks_dir: &Path) -> Result<Suite, SuiteError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| SuiteError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Suite::parse(&text, path, benchmarks_dir)
     }

@@ -10,11 +10,11 @@ use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::output;
 use super::progress::Display;
 use crate::agent::{
-    Agent, AgentConfig, AgentError, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode,
-    SandboxSpec, StopReason,
+    Agent, AgentConfig, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode, SandboxSpec,
+    StopReason,
 };
 use crate::duration;
-use crate::llm::{Llm, LlmError, PromptRole, ProviderKind};
+use crate::llm::{Llm, PromptRole, ProviderKind};
 use crate::store::{
     ChecksumMode, Mirror, Store, StoreError, StoreOptions, download_prefix, validate_prefix,
 };
@@ -412,7 +412,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
 
     let display = Display::new(cfg.search.steps as u64, !args.no_progress);
     display.init_logging();
-    let llm = Llm::from_env(&cfg.llm).map_err(llm_failure)?;
+    let llm = Llm::from_env(&cfg.llm).map_err(|e| Failure::new(e.exit_code(), e))?;
     let store_label = store.as_ref().map(|(store, prefix)| match prefix.as_str() {
         "" => store.url(),
         p => format!("{}/{p}", store.url()),
@@ -436,7 +436,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
         let task_dir = args.task_dir.as_deref().unwrap_or(Path::new("."));
         Agent::start(cfg.clone(), task_dir, &out, llm, observer)
     };
-    let mut agent = agent.map_err(agent_failure)?;
+    let mut agent = agent.map_err(|e| Failure::new(e.exit_code(), e))?;
     if let Some(m) = &mirror {
         // run.json at once: the store is resumable from the first node on.
         m.sync();
@@ -473,7 +473,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
                 _ => exit::OK,
             })
         }
-        Err(e) => Err(agent_failure(e)),
+        Err(e) => Err(Failure::new(e.exit_code(), e)),
     };
     let Some(mirror) = mirror else {
         return result;
@@ -512,7 +512,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
         )),
         // The agent's own failure is the one to act on; the store's is reported after it.
         (Err(failure), Some(Err(e))) => {
-            eprintln!("error: {}", exit::chain(&failure.error));
+            eprintln!("error: {:#}", failure.error);
             eprintln!("error: the final upload to the store did not complete either: {e}");
             Ok(failure.code)
         }
@@ -604,40 +604,7 @@ fn sandbox_summary(cfg: &AgentConfig) -> String {
 }
 
 fn store_failure(e: StoreError) -> Failure {
-    let code = match &e {
-        StoreError::InvalidUrl { .. }
-        | StoreError::InvalidKey { .. }
-        | StoreError::NoSuchBucket { .. }
-        | StoreError::AccessDenied { .. } => exit::USAGE,
-        _ => exit::INTERNAL,
-    };
-    Failure::new(code, anyhow::Error::from(e).context("--store"))
-}
-
-/// Settings that cannot make a client (a bad base URL or timeout, in flags, a config
-/// file or `run.json`) are bad input; exit 4 is for a provider that failed.
-fn llm_failure(e: LlmError) -> Failure {
-    let code = match &e {
-        LlmError::Config(_) => exit::USAGE,
-        _ => exit::LLM,
-    };
-    Failure::new(code, e)
-}
-
-fn agent_failure(e: AgentError) -> Failure {
-    let code = match &e {
-        AgentError::Llm(LlmError::Config(_)) => exit::USAGE,
-        AgentError::Llm(LlmError::Unreachable { .. }) => exit::LLM_UNREACHABLE,
-        AgentError::Llm(_) => exit::LLM,
-        AgentError::Task(_)
-        | AgentError::Resume(_)
-        | AgentError::Sandbox(_)
-        | AgentError::Config(_) => exit::USAGE,
-        // Records that do not parse or do not fit together are input to --resume.
-        AgentError::Checkpoint(e) if e.is_bad_record() => exit::USAGE,
-        AgentError::Checkpoint(_) => exit::INTERNAL,
-    };
-    Failure::new(code, e)
+    Failure::new(e.exit_code(), anyhow::Error::from(e).context("--store"))
 }
 
 /// Resolves on the first SIGINT or SIGTERM (a pod being evicted gets SIGTERM).

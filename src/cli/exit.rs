@@ -3,8 +3,7 @@
 use std::process::ExitCode;
 
 pub use crate::exit_codes::{
-    HELP as EXIT_CODES_HELP, INTERNAL, INTERRUPTED, LLM, LLM_UNREACHABLE, OK, REGRESSION,
-    RUNS_FAILED, USAGE,
+    HELP as EXIT_CODES_HELP, INTERNAL, INTERRUPTED, LLM, OK, REGRESSION, RUNS_FAILED, USAGE,
 };
 
 use super::output::StdoutClosed;
@@ -42,52 +41,35 @@ pub fn report(result: Result<u8, Failure>) -> ExitCode {
         // A reader that stopped reading (`| head`) is no failure of the command.
         Err(f) if f.error.chain().any(|e| e.is::<StdoutClosed>()) => ExitCode::from(OK),
         Err(f) => {
-            eprintln!("error: {}", chain(&f.error));
+            eprintln!("error: {:#}", f.error);
             ExitCode::from(f.code)
         }
     }
 }
 
-/// The error and its causes joined by ": ", each cause once: library errors often name
-/// their source in their own message already, and `{:#}` would repeat it.
-pub fn chain(error: &anyhow::Error) -> String {
-    let mut out = error.to_string();
-    for cause in error.chain().skip(1) {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::PathBuf;
 
-    #[derive(Debug, thiserror::Error)]
-    #[error("the LLM failed: {0}")]
-    struct Outer(#[from] Inner);
+    use crate::agent::{AgentError, CheckpointError};
+    use crate::llm::LlmError;
 
-    #[derive(Debug, thiserror::Error)]
-    #[error("gave up after 6 attempts")]
-    struct Inner;
-
+    /// The project's errors name their cause in the message and not in `source()`
+    /// (`crate::causes`), so the chain `report` prints says each cause once.
     #[test]
-    fn a_cause_already_in_the_message_is_not_repeated() {
-        let e = anyhow::Error::from(Outer(Inner));
-        assert_eq!(chain(&e), "the LLM failed: gave up after 6 attempts");
-        let e = e.context("step 3");
+    fn a_printed_chain_says_each_cause_once() {
+        let llm = AgentError::from(LlmError::Config("no API key".to_string()));
+        let e = anyhow::Error::from(llm).context("step 3");
         assert_eq!(
-            chain(&e),
-            "step 3: the LLM failed: gave up after 6 attempts"
+            format!("{e:#}"),
+            "step 3: the LLM failed: LLM configuration: no API key"
         );
-    }
-
-    #[test]
-    fn causes_not_in_the_message_are_appended() {
-        let e = anyhow::Error::from(Inner).context("reading the journal");
-        assert_eq!(chain(&e), "reading the journal: gave up after 6 attempts");
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let checkpoint = AgentError::from(CheckpointError::Io {
+            path: PathBuf::from("out/nodes/00001.json"),
+            cause: io,
+        });
+        let e = anyhow::Error::from(checkpoint).context("resuming");
+        assert_eq!(format!("{e:#}"), "resuming: out/nodes/00001.json: gone");
     }
 }

@@ -12,8 +12,8 @@ use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::output;
 use super::store_arg::open_store;
 use crate::report::{
-    AggregateOptions, DEFAULT_ALPHA, LatestPointer, Rendered, Report, ReportError, RunData,
-    aggregate_official, read_outcomes, read_run,
+    AggregateOptions, DEFAULT_ALPHA, LatestPointer, Rendered, Report, RunData, aggregate_official,
+    read_outcomes, read_run,
 };
 use crate::store::{Store, layout};
 
@@ -214,9 +214,12 @@ async fn read_runs(
     let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
     let current = read_run(&store, run_id, benchmarks)
         .await
-        .map_err(read_failure)?;
+        .map_err(|e| Failure::new(e.exit_code(), e))?;
     let baseline_id = match args.baseline.as_deref() {
-        Some("latest") => match LatestPointer::read(&store).await.map_err(read_failure)? {
+        Some("latest") => match LatestPointer::read(&store)
+            .await
+            .map_err(|e| Failure::new(e.exit_code(), e))?
+        {
             Some(p) if p.run_id != run_id => Some(p.run_id),
             Some(_) => {
                 eprintln!(
@@ -236,19 +239,11 @@ async fn read_runs(
         Some(id) => Some(
             read_run(&store, id, benchmarks)
                 .await
-                .map_err(read_failure)?,
+                .map_err(|e| Failure::new(e.exit_code(), e))?,
         ),
         None => None,
     };
     Ok((store, current, baseline))
-}
-
-/// A run that is not there is the caller's mistake; anything else is ours (or the store's).
-fn read_failure(e: ReportError) -> Failure {
-    match e {
-        ReportError::NoSuchRun { .. } | ReportError::BadPointer { .. } => Failure::usage(e),
-        other => Failure::new(exit::INTERNAL, other),
-    }
 }
 
 fn print_format(rendered: &Rendered, format: Format) -> Result<(), Failure> {

@@ -18,15 +18,12 @@ use crate::exit_codes::{INTERRUPTED, LLM_UNREACHABLE, USAGE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
-    #[error("cannot start {bin}: {source}")]
-    Spawn {
-        bin: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot prepare {path}: {source}")]
+    #[error("cannot start {bin}: {cause}")]
+    Spawn { bin: PathBuf, cause: std::io::Error },
+    #[error("cannot prepare {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -87,7 +84,7 @@ impl LocalExecutor {
         let (out, log, store_args) = self.placement(spec);
         let io = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| LocalError::Io { path, source }
+            move |cause| LocalError::Io { path, cause }
         };
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -127,9 +124,9 @@ impl LocalExecutor {
                 nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(std::io::Error::from)
             });
         }
-        let mut child = cmd.spawn().map_err(|source| LocalError::Spawn {
+        let mut child = cmd.spawn().map_err(|cause| LocalError::Spawn {
             bin: self.bin.clone(),
-            source,
+            cause,
         })?;
         let pid = child.id().map(|p| Pid::from_raw(p as i32));
         let id = pid.map_or_else(|| "pid ?".to_string(), |p| format!("pid {p}"));

@@ -24,11 +24,10 @@ pub enum ExternalError {
     EmptyCommand,
     #[error("the grader command uses {{data_dir}} but the task names no data directory")]
     NoDataDir,
-    #[error("could not start `{program}`: {source}")]
+    #[error("could not start `{program}`: {cause}")]
     Spawn {
         program: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("`{program}` failed ({status}); its stderr ends with:\n{stderr_tail}")]
     Failed {
@@ -82,9 +81,9 @@ pub fn run_external(
         // Its own process group, so a timeout kills whatever the grader started too.
         .process_group(0)
         .spawn()
-        .map_err(|source| ExternalError::Spawn {
+        .map_err(|cause| ExternalError::Spawn {
             program: program.clone(),
-            source,
+            cause,
         })?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());

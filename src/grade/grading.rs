@@ -17,18 +17,24 @@ use super::validate::{SubmissionError, duplicate_ids, validate_against_answers};
 #[derive(Debug, thiserror::Error)]
 pub enum GradeError {
     #[error("invalid submission: {0}")]
-    Submission(#[from] SubmissionError),
+    Submission(SubmissionError),
     #[error("the answers file is unusable: {0}")]
     Answers(String),
     #[error("the task cannot be graded: {0}")]
     Task(String),
     #[error("the metric has no value for this submission: {0}")]
-    Metric(#[from] MetricError),
+    Metric(MetricError),
     #[error("the external grader failed: {0}")]
-    External(#[from] ExternalError),
+    External(ExternalError),
     #[error("the metric value {0} is not a finite number (an overflow)")]
     NotFinite(f64),
 }
+
+crate::causes::cause_from!(
+    GradeError::Submission(SubmissionError),
+    GradeError::Metric(MetricError),
+    GradeError::External(ExternalError),
+);
 
 /// Grades `submission` for `task`. Never fails and never panics: a missing file, an invalid
 /// submission, unusable answers, an undefined metric or a failing external grader all give

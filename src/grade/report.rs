@@ -50,15 +50,16 @@ pub struct CompetitionReport {
 /// A report that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("could not read {}: {source}", path.display())]
+    #[error("could not read {}: {cause}", path.display())]
     Io {
         path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("not a grading report: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
 }
+
+crate::causes::cause_from!(ReportError::Json(serde_json::Error));
 
 impl CompetitionReport {
     /// Parses a report as MLE-bench or this crate wrote it (bare `NaN` accepted).
@@ -78,9 +79,9 @@ impl CompetitionReport {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, ReportError> {
-    std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+    std::fs::read_to_string(path).map_err(|cause| ReportError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 

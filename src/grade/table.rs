@@ -31,11 +31,10 @@ pub struct CsvTable {
 /// Why a CSV file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {
-    #[error("could not read {}: {source}", path.display())]
+    #[error("could not read {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{} is empty; a CSV file needs a header row naming its columns", path.display())]
     Empty { path: PathBuf },
@@ -94,9 +93,9 @@ impl CsvTable {
         path: &Path,
         deadline: Option<(Instant, Duration)>,
     ) -> Result<Self, TableError> {
-        let bytes = std::fs::read(path).map_err(|source| TableError::Io {
+        let bytes = std::fs::read(path).map_err(|cause| TableError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
         let convert = |e: csv::Error| table_error(path, e);
@@ -173,7 +172,7 @@ fn table_error(path: &Path, e: csv::Error) -> TableError {
     let path = path.to_path_buf();
     let detail = e.to_string();
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => TableError::Io { path, source },
+        csv::ErrorKind::Io(cause) => TableError::Io { path, cause },
         csv::ErrorKind::Utf8 { pos, .. } => TableError::NotUtf8 {
             path,
             row: pos.map_or(0, |p| p.record()),

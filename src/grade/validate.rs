@@ -28,9 +28,9 @@ pub const SAMPLE_CHECK_BUDGET: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
     #[error("the submission cannot be read: {0}")]
-    Unreadable(#[source] TableError),
+    Unreadable(TableError),
     #[error("the sample submission cannot be read: {0}")]
-    SampleUnreadable(#[source] TableError),
+    SampleUnreadable(TableError),
     #[error("the sample submission is unusable: {0}")]
     SampleUnusable(String),
     #[error(

@@ -52,21 +52,12 @@ impl Llm {
             .send()
             .await;
         match answer {
-            Err(e) => {
-                let mut reason = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    reason.push_str(": ");
-                    reason.push_str(&cause.to_string());
-                    source = cause.source();
-                }
-                Err(PreflightError::Unreachable {
-                    provider,
-                    url,
-                    set_by,
-                    reason,
-                })
-            }
+            Err(e) => Err(PreflightError::Unreachable {
+                provider,
+                url,
+                set_by,
+                reason: crate::causes::describe(&e),
+            }),
             Ok(resp) if matches!(resp.status().as_u16(), 401 | 403) => {
                 Err(PreflightError::Refused {
                     provider,

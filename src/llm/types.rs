@@ -103,6 +103,17 @@ pub enum LlmError {
 }
 
 impl LlmError {
+    /// Bad settings are bad input (2); a provider that refused or stayed unavailable is 4;
+    /// an endpoint nothing answers at is 6, which the controller does not charge.
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit_codes::{LLM, LLM_UNREACHABLE, USAGE};
+        match self {
+            LlmError::Config(_) => USAGE,
+            LlmError::Unreachable { .. } => LLM_UNREACHABLE,
+            LlmError::Fatal { .. } | LlmError::RetriesExhausted { .. } => LLM,
+        }
+    }
+
     /// Whether the provider refused the request because the prompt (plus the answer's
     /// token budget) does not fit the model's context window. Providers say so only in
     /// words: OpenAI, vLLM and llama.cpp ("maximum context length"), OpenAI's error code

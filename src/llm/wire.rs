@@ -72,13 +72,7 @@ fn transport_failure(e: reqwest::Error) -> Failure {
         "transport error"
     };
     // reqwest's own message is terse; the cause chain says what actually went wrong.
-    let mut message = format!("{kind}: {e}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
+    let message = format!("{kind}: {}", crate::causes::describe(&e));
     Failure::Transient {
         message,
         retry_after: None,

@@ -64,7 +64,7 @@ impl Rendered {
     pub fn write_to(&self, dir: &Path) -> Result<(), ReportError> {
         let io = |path: &Path| {
             let path = path.to_owned();
-            move |source| ReportError::Write { path, source }
+            move |cause| ReportError::Write { path, cause }
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         for (name, bytes) in self.files() {

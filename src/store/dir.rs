@@ -21,7 +21,7 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
         Err(StoreError::Io {
             path: PathBuf::new(),
-            source: io::Error::other(format!("store task failed: {e}")),
+            cause: io::Error::other(format!("store task failed: {e}")),
         })
     })
 }
@@ -55,7 +55,7 @@ impl DirStore {
         blocking(move || match std::fs::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StoreError::Io { path, source }),
+            Err(cause) => Err(StoreError::Io { path, cause }),
         })
         .await
     }
@@ -108,7 +108,7 @@ impl DirStore {
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-                Err(source) => return Err(StoreError::Io { path, source }),
+                Err(cause) => return Err(StoreError::Io { path, cause }),
             }
             // S3 has no directories: drop the ones this delete emptied, so that a listing
             // and the tree agree. Failing (not empty, raced) is fine.
@@ -131,10 +131,10 @@ fn walk(dir: &Path, dir_key: &str, keys: &mut Vec<String>) -> Result<(), StoreEr
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
+        Err(cause) => {
             return Err(StoreError::Io {
                 path: dir.to_path_buf(),
-                source,
+                cause,
             });
         }
     };

@@ -12,8 +12,8 @@ pub enum StoreError {
     #[error("invalid store key {key:?}: {reason}")]
     InvalidKey { key: String, reason: &'static str },
 
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: io::Error },
 
     #[error(
         "s3://{bucket}: no such bucket (create it first, or check the name, the region and --s3-endpoint)"
@@ -53,8 +53,21 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A store URL, key, bucket or credential that cannot work is bad input; a store
+    /// that failed while working is not.
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit_codes::{INTERNAL, USAGE};
+        match self {
+            StoreError::InvalidUrl { .. }
+            | StoreError::InvalidKey { .. }
+            | StoreError::NoSuchBucket { .. }
+            | StoreError::AccessDenied { .. } => USAGE,
+            _ => INTERNAL,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
         let path = path.into();
-        move |source| StoreError::Io { path, source }
+        move |cause| StoreError::Io { path, cause }
     }
 }

@@ -33,11 +33,11 @@ pub(crate) fn create_parent(dest: &Path) -> Result<(), StoreError> {
 
 /// Renames `tmp` over `dest`, removing `tmp` when that fails.
 pub(crate) fn commit(tmp: &Path, dest: &Path) -> Result<(), StoreError> {
-    std::fs::rename(tmp, dest).map_err(|source| {
+    std::fs::rename(tmp, dest).map_err(|cause| {
         let _ = std::fs::remove_file(tmp);
         StoreError::Io {
             path: dest.to_path_buf(),
-            source,
+            cause,
         }
     })
 }
@@ -46,11 +46,11 @@ pub(crate) fn commit(tmp: &Path, dest: &Path) -> Result<(), StoreError> {
 pub(crate) fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     create_parent(dest)?;
     let tmp = tmp_path(dest);
-    std::fs::write(&tmp, bytes).map_err(|source| {
+    std::fs::write(&tmp, bytes).map_err(|cause| {
         let _ = std::fs::remove_file(&tmp);
         StoreError::Io {
             path: tmp.clone(),
-            source,
+            cause,
         }
     })?;
     commit(&tmp, dest)
@@ -60,11 +60,11 @@ pub(crate) fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), StoreError> 
 pub(crate) fn copy_atomic(src: &Path, dest: &Path) -> Result<(), StoreError> {
     create_parent(dest)?;
     let tmp = tmp_path(dest);
-    if let Err(source) = std::fs::copy(src, &tmp) {
+    if let Err(cause) = std::fs::copy(src, &tmp) {
         let _ = std::fs::remove_file(&tmp);
         // Name the side that failed: a missing source is not a problem of the destination.
         let path = if src.exists() { tmp } else { src.to_path_buf() };
-        return Err(StoreError::Io { path, source });
+        return Err(StoreError::Io { path, cause });
     }
     commit(&tmp, dest)
 }

@@ -105,7 +105,7 @@ impl Mirror {
 fn task_gone() -> StoreError {
     StoreError::Io {
         path: PathBuf::new(),
-        source: io::Error::other("the mirror task ended unexpectedly"),
+        cause: io::Error::other("the mirror task ended unexpectedly"),
     }
 }
 
@@ -366,10 +366,10 @@ async fn upload(store: &Store, key: &str, path: &Path) -> Result<Option<Signatur
     let meta = match tokio::fs::symlink_metadata(path).await {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
+        Err(cause) => {
             return Err(StoreError::Io {
                 path: path.to_path_buf(),
-                source,
+                cause,
             });
         }
     };
@@ -391,7 +391,7 @@ async fn scan(root: PathBuf) -> Result<Vec<LocalFile>, StoreError> {
     .unwrap_or_else(|e| {
         Err(StoreError::Io {
             path: PathBuf::new(),
-            source: io::Error::other(format!("scan task failed: {e}")),
+            cause: io::Error::other(format!("scan task failed: {e}")),
         })
     })
 }
@@ -401,10 +401,10 @@ fn walk(dir: &Path, rel_dir: &str, files: &mut Vec<LocalFile>) -> Result<(), Sto
         Ok(entries) => entries,
         // The agent may not have created it yet.
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
+        Err(cause) => {
             return Err(StoreError::Io {
                 path: dir.to_path_buf(),
-                source,
+                cause,
             });
         }
     };
@@ -426,7 +426,7 @@ fn walk(dir: &Path, rel_dir: &str, files: &mut Vec<LocalFile>) -> Result<(), Sto
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(StoreError::Io { path, source }),
+            Err(cause) => return Err(StoreError::Io { path, cause }),
         };
         if meta.is_dir() {
             walk(&path, &rel, files)?;

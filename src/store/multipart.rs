@@ -118,7 +118,7 @@ impl Upload<'_> {
             .await
             .map_err(|e| StoreError::Io {
                 path: self.path.to_path_buf(),
-                source: std::io::Error::other(e),
+                cause: std::io::Error::other(e),
             })?;
         let out = self
             .client
@@ -149,7 +149,7 @@ async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) {
     {
         tracing::warn!(
             "store: could not abort the multipart upload of s3://{bucket}/{key} ({}); its parts stay until a lifecycle rule removes them",
-            super::s3_error::chain(&e)
+            crate::causes::describe(&e)
         );
     }
 }

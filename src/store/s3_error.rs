@@ -31,7 +31,7 @@ pub(crate) fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let detail = chain(&err);
+    let detail = crate::causes::describe(&err);
     let location = target.location();
     match &err {
         SdkError::TimeoutError(_) => StoreError::Unreachable {
@@ -74,19 +74,4 @@ where
             detail,
         },
     }
-}
-
-/// An error and its sources, "outer: inner: root", without the repetitions that the
-/// SDK's layers add.
-pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }

@@ -32,15 +32,22 @@ pub enum FleetError {
     Store(#[from] StoreError),
     #[error("{key} in the store is not a valid run status: {message}")]
     CorruptStatus { key: String, message: String },
-    #[error("cannot launch {task} seed {seed}")]
+    #[error("cannot launch {task} seed {seed}: {cause}")]
     Launch {
         task: String,
         seed: u64,
-        #[source]
-        source: BackendError,
+        cause: BackendError,
     },
-    #[error("cannot list the run group's Jobs")]
-    ListActive(#[source] BackendError),
+    #[error("cannot list the run group's Jobs: {0}")]
+    ListActive(BackendError),
+}
+
+impl FleetError {
+    /// Everything that stops the controller itself is ours or the store's: a bad plan
+    /// was refused before it started.
+    pub fn exit_code(&self) -> u8 {
+        crate::exit_codes::INTERNAL
+    }
 }
 
 /// What the controller tells whoever displays it.
@@ -219,10 +226,10 @@ impl Controller {
             self.backend
                 .launch(&spec, gpus)
                 .await
-                .map_err(|source| FleetError::Launch {
+                .map_err(|cause| FleetError::Launch {
                     task: key.task.clone(),
                     seed: key.seed,
-                    source,
+                    cause,
                 })?;
         Ok(Input::Launched {
             key: key.clone(),
@@ -335,7 +342,7 @@ enum GradeError {
     #[error("a scratch directory for grading: {0}")]
     Scratch(std::io::Error),
     #[error("the grader stopped: {0}")]
-    Join(#[from] tokio::task::JoinError),
+    Join(tokio::task::JoinError),
 }
 
 /// Grades a run (the best submission against the answers, or the best script with the
@@ -379,7 +386,8 @@ async fn grade(
             let task = run.task.clone();
             let report =
                 tokio::task::spawn_blocking(move || grade_run(&task, data_dir.as_deref(), &path))
-                    .await?;
+                    .await
+                    .map_err(GradeError::Join)?;
             report.to_json()
         }
     };

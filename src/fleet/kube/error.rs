@@ -8,21 +8,22 @@ pub enum KubeError {
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("cannot find the cluster: {0}")]
-    Config(#[from] ::kube::config::InferConfigError),
-    #[error("cannot {action}: {source}")]
+    Config(::kube::config::InferConfigError),
+    #[error("cannot {action}: {cause}")]
     Api {
         action: String,
-        #[source]
-        source: ::kube::Error,
+        cause: ::kube::Error,
     },
     /// A Job of that name exists but is not this attempt of this run (a name collision).
     #[error("job {name} already exists and belongs to another run or attempt")]
     Foreign { name: String },
 }
 
+crate::causes::cause_from!(KubeError::Config(::kube::config::InferConfigError));
+
 impl KubeError {
     pub(super) fn api(action: impl Into<String>) -> impl FnOnce(::kube::Error) -> KubeError {
         let action = action.into();
-        move |source| KubeError::Api { action, source }
+        move |cause| KubeError::Api { action, cause }
     }
 }

@@ -29,7 +29,7 @@ pub fn column_wise_mean(
     for ((name, t), p) in names.iter().zip(y_true).zip(y_pred) {
         sum += metric(t, p).map_err(|e| MetricError::InColumn {
             column: name.clone(),
-            source: Box::new(e),
+            cause: Box::new(e),
         })?;
     }
     Ok(sum / y_true.len() as f64)

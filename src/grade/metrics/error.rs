@@ -40,11 +40,10 @@ pub enum MetricError {
         metric: &'static str,
         why: &'static str,
     },
-    #[error("column `{column}`: {source}")]
+    #[error("column `{column}`: {cause}")]
     InColumn {
         column: String,
-        #[source]
-        source: Box<MetricError>,
+        cause: Box<MetricError>,
     },
 }
 
