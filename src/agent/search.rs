@@ -93,7 +93,7 @@ impl StopReason {
 /// [`crate::exit_codes::USAGE`].
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
-    /// The task directory or its `description.md` cannot be read.
+    /// The task directory cannot be resolved.
     #[error("task dir {}: {cause}", path.display())]
     TaskDir { path: PathBuf, cause: io::Error },
     /// The task's `description.md` cannot be read (the message says what a task dir holds).
@@ -126,13 +126,7 @@ pub enum AgentError {
     Config(#[from] super::config::ConfigError),
 }
 
-// By hand, not `#[from]`: that would also make the LLM error this one's `source()`, and
-// the project's errors name their cause in the message only (see ARCHITECTURE.md).
-impl From<LlmError> for AgentError {
-    fn from(e: LlmError) -> Self {
-        AgentError::Llm(e)
-    }
-}
+crate::causes::cause_from!(AgentError::Llm(LlmError));
 
 impl AgentError {
     pub fn exit_code(&self) -> u8 {
@@ -582,10 +576,12 @@ impl<'o> Agent<'o> {
         };
         self.run.write_node(&node)?;
         let previous_best = self.journal.best_node().map(|b| b.step);
-        let out = self.run.root().to_path_buf();
         self.journal
             .append(node)
-            .map_err(|cause| AgentError::Tree { out, cause })?;
+            .map_err(|cause| AgentError::Tree {
+                out: self.run.root().to_path_buf(),
+                cause,
+            })?;
         let best = self.journal.best_node().cloned();
         if let Some(best) = best.filter(|b| Some(b.step) != previous_best) {
             self.run.write_atomic(

@@ -337,7 +337,7 @@ pub fn run(args: RunArgs) -> Result<u8, Failure> {
         let mut display = FleetDisplay::new(total, !args.no_progress);
         let summary = controller.run(&mut display, irx).await;
         display.finish();
-        let summary = summary.map_err(|e| Failure::new(exit::INTERNAL, e))?;
+        let summary = summary.map_err(|e| Failure::new(e.exit_code(), e))?;
         if let Some(reason) = &summary.llm_unreachable {
             eprintln!("run {run_id}: stopped dispatching, the LLM endpoint could not be reached: {reason}");
             eprintln!("  the runs that hit it are pending and keep their attempts; rerun the same command once the endpoint answers");

@@ -7,9 +7,10 @@ use super::RenderError;
 pub enum KubeError {
     #[error(transparent)]
     Render(#[from] RenderError),
-    #[error("cannot find the cluster: {0}")]
+    // Foreign errors keep their detail in `source()`; `describe` brings it into the message.
+    #[error("cannot find the cluster: {}", crate::causes::describe(.0))]
     Config(::kube::config::InferConfigError),
-    #[error("cannot {action}: {cause}")]
+    #[error("cannot {action}: {}", crate::causes::describe(cause))]
     Api {
         action: String,
         cause: ::kube::Error,
