@@ -140,3 +140,72 @@ impl<'a> MakeWriter<'a> for Display {
         }
     }
 }
+
+/// A rebuild of a run-group index: a bar on a terminal (`reading runs 812/10000`),
+/// nothing elsewhere.
+#[derive(Default)]
+pub struct RebuildBar {
+    bar: Option<ProgressBar>,
+}
+
+impl crate::fleet::index::RebuildProgress for RebuildBar {
+    fn start(&mut self, runs: usize) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(runs as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "rebuilding the run-group index: {bar:24.cyan/blue} {pos}/{len} runs [{elapsed_precise}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// What a reader of the store says about the index it read (nothing when it was used as
+/// it is): why it was rebuilt, where it disagreed with the files, a failed write-back.
+pub fn index_notes(source: &crate::fleet::index::Source) -> Vec<String> {
+    use crate::fleet::index::Source;
+    let Source::Rebuilt {
+        why,
+        differences,
+        write_error,
+    } = source
+    else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if let Some(why) = why {
+        notes.push(format!("index: rebuilt from the per-run files: {why}"));
+    }
+    if !differences.is_empty() {
+        notes.push(format!(
+            "index: {} run(s) differed from their files; the files win:",
+            differences.len()
+        ));
+        notes.extend(differences.iter().take(20).map(|d| format!("  {d}")));
+        if differences.len() > 20 {
+            notes.push(format!("  ... and {} more", differences.len() - 20));
+        }
+    }
+    if let Some(e) = write_error {
+        notes.push(format!(
+            "index: the rebuilt index was not written back: {e}"
+        ));
+    }
+    notes
+}

@@ -10,18 +10,19 @@ use clap::{ArgGroup, Args, ValueEnum};
 
 use super::exit::{self, EXIT_CODES_HELP, Failure};
 use super::output;
+use super::progress::{RebuildBar, index_notes};
 use super::store_arg::open_store;
+use crate::fleet::index::LoadOptions;
 use crate::report::{
     AggregateOptions, DEFAULT_ALPHA, LatestPointer, Rendered, Report, RunData, aggregate_official,
-    read_outcomes, read_run,
+    read_outcomes, read_run_with,
 };
 use crate::store::{Store, layout};
 
 const AFTER_HELP: &str = "\
 Two modes.
 
-aide-fleet report RUN: reads the run group RUN from the store (status.json, grade.json,
-usage and progress of every (task, seed)), and reports:
+aide-fleet report RUN: reads the run group RUN from the store, and reports:
   - per MLE-bench split (low, medium, high, all) and over the run's competitions: the
     percentages MLE-bench's aggregate_grading_reports.py computes (complete seeds only;
     mean, standard error with ddof 1, 95% interval), plus the mean leaderboard
@@ -32,6 +33,12 @@ usage and progress of every (task, seed)), and reports:
     drawn with replacement, exact expectation);
   - cost: USD, tokens, agent time and GPU-hours, in total, per run, per task, per medal;
     failed attempts counted by reason.
+The runs come from the group's index, runs/RUN/index.json, which the controller keeps:
+two reads whatever the number of runs. An index that is missing (a store written
+before it existed), written for another run.yaml, short of planned runs, or left live
+by a controller that stopped, is rebuilt from every run's status.json, grade.json,
+usage.json, progress.json and node grades (64 runs at a time), then written back;
+--rebuild forces that and names every run where the index and the files disagreed.
 It writes summary.json, report.md, report.html (charts as inline SVG; works offline),
 runs.csv and runs.parquet (one row per (task, seed)) to runs/RUN/report/ in the store
 (unless --no-publish) and to --out DIR, and prints --format to stdout.
@@ -101,13 +108,18 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "grading_reports")]
     out: Option<PathBuf>,
 
-    /// Do not write the report into the store.
+    /// Write nothing into the store: neither the report nor a rebuilt run-group index.
     #[arg(long, conflicts_with = "grading_reports")]
     no_publish: bool,
 
     /// Point reports/latest.json at this run (unless it regressed).
     #[arg(long, conflicts_with_all = ["grading_reports", "no_publish"])]
     set_latest: bool,
+
+    /// Rebuild the run-group index from the per-run files, compare it with the stored
+    /// one (the files win), and write it back.
+    #[arg(long, conflicts_with = "grading_reports")]
+    rebuild: bool,
 
     /// The benchmarks directory (catalogs, leaderboards, splits) [default: ./benchmarks, else the one built in].
     #[arg(long, value_name = "DIR")]
@@ -212,9 +224,24 @@ async fn read_runs(
     benchmarks: &Path,
 ) -> Result<(Store, RunData, Option<RunData>), Failure> {
     let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
-    let current = read_run(&store, run_id, benchmarks)
-        .await
-        .map_err(|e| Failure::new(e.exit_code(), e))?;
+    let no_publish = args.no_publish;
+    let read = |id: String, rebuild: bool| {
+        let store = store.clone();
+        async move {
+            let options = LoadOptions {
+                rebuild,
+                write_back: !no_publish,
+            };
+            let data = read_run_with(&store, &id, benchmarks, options, &mut RebuildBar::default())
+                .await
+                .map_err(|e| Failure::new(e.exit_code(), e))?;
+            for note in index_notes(&data.source) {
+                eprintln!("report: {id}: {note}");
+            }
+            Ok::<_, Failure>(data)
+        }
+    };
+    let current = read(run_id.to_owned(), args.rebuild).await?;
     let baseline_id = match args.baseline.as_deref() {
         Some("latest") => match LatestPointer::read(&store)
             .await
@@ -236,11 +263,7 @@ async fn read_runs(
         other => other.map(str::to_owned),
     };
     let baseline = match &baseline_id {
-        Some(id) => Some(
-            read_run(&store, id, benchmarks)
-                .await
-                .map_err(|e| Failure::new(e.exit_code(), e))?,
-        ),
+        Some(id) => Some(read(id.clone(), false).await?),
         None => None,
     };
     Ok((store, current, baseline))

@@ -7,11 +7,17 @@ use clap::Args;
 
 use super::exit::{self, Failure};
 use super::output;
+use super::progress::{RebuildBar, index_notes};
 use super::store_arg::open_store;
+use crate::fleet::index::LoadOptions;
 use crate::fleet::{RunState, RunStatus};
+use crate::report::{GroupPlan, ReportError};
 use crate::store::layout;
 
 /// Show the state of every (task, seed) run of a run group, read from the store.
+///
+/// It reads the group's index (runs/RUN/index.json, kept by the controller), or rebuilds
+/// it from the per-run files when it is missing or cannot be trusted.
 ///
 /// Columns: task, seed, state, attempts, step, best metric, elapsed, cost, and the reason
 /// of the latest failure (OOMKilled, an agent error, ...).
@@ -41,34 +47,34 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         .context("starting the async runtime")?;
     let statuses = runtime.block_on(async {
         let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
-        let keys = store
-            .list(&format!("{}/", layout::tasks_prefix(&args.run_id)))
+        let fail = |e: ReportError| Failure::new(e.exit_code(), e);
+        let plan = GroupPlan::read(&store, &args.run_id).await.map_err(fail)?;
+        let loaded = plan
+            .records(
+                &store,
+                &args.run_id,
+                LoadOptions::default(),
+                &mut RebuildBar::default(),
+            )
             .await
-            .context("listing the run's tasks")?;
-        let mut statuses = Vec::new();
-        for key in keys.iter().filter(|k| k.ends_with("/status.json")) {
-            let bytes = store
-                .get(key)
-                .await
-                .context("reading a status")?
-                .unwrap_or_default();
-            // The store's content is input like any other: a damaged record is not ours.
-            let status: RunStatus = serde_json::from_slice(&bytes)
-                .map_err(|e| Failure::usage(anyhow!("{key}: not a valid run status: {e}")))?;
-            statuses.push(status);
+            .map_err(fail)?;
+        for note in index_notes(&loaded.source) {
+            eprintln!("status: {note}");
         }
-        if statuses.is_empty()
-            && store
-                .get(&layout::run_file(&args.run_id))
-                .await
-                .context("reading run.yaml")?
-                .is_none()
-        {
-            return Err(Failure::usage(anyhow!(
-                "no run `{}` in {}",
-                args.run_id,
-                store.url()
-            )));
+        let mut statuses = Vec::new();
+        for record in loaded.records {
+            // The store's content is input like any other: a damaged record is not ours.
+            if let Some((run, cause)) = record
+                .warnings
+                .iter()
+                .find_map(|w| w.split_once("/status.json: "))
+            {
+                return Err(Failure::usage(anyhow!(
+                    "{}/{run}/status.json: not a valid run status: {cause}",
+                    layout::tasks_prefix(&args.run_id)
+                )));
+            }
+            statuses.extend(record.status);
         }
         Ok::<_, Failure>(statuses)
     })?;

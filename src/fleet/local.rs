@@ -65,16 +65,17 @@ impl LocalExecutor {
             ),
             None => {
                 let base = self.scratch.join(layout::seed_prefix(run, task, seed));
-                (
-                    base.join("agent"),
-                    base.join("logs/agent.log"),
-                    vec![
-                        "--store".to_string(),
-                        self.store.url(),
-                        "--store-prefix".to_string(),
-                        layout::agent_prefix(run, task, seed),
-                    ],
-                )
+                let mut args = vec![
+                    "--store".to_string(),
+                    self.store.url(),
+                    "--store-prefix".to_string(),
+                    layout::agent_prefix(run, task, seed),
+                ];
+                // The agent opens the store itself, on the same server.
+                if let Some(endpoint) = self.store.s3_endpoint() {
+                    args.extend(["--s3-endpoint".to_string(), endpoint.to_string()]);
+                }
+                (base.join("agent"), base.join("logs/agent.log"), args)
             }
         }
     }

@@ -4,7 +4,9 @@
 mod controller;
 mod executor;
 mod gpus;
+mod grade_record;
 mod grading;
+pub mod index;
 pub mod kube;
 mod local;
 mod plan;
@@ -16,6 +18,7 @@ pub use controller::{
 };
 pub use executor::{ExecEvent, ExitStatus, LaunchSpec, RunKey};
 pub use gpus::{GpuPool, discover as discover_gpus};
+pub use grade_record::{GradeRecord, ScoreRecord};
 pub use grading::{grade_run, grade_task};
 pub use local::{LocalError, LocalExecutor};
 pub use plan::{PlanError, PlannedRun, agent_args, plan};

@@ -1,7 +1,7 @@
 //! From a suite to the list of runs: one per (task, seed), each with the agent arguments
 //! it will be launched with.
 
-use crate::bench::{AgentSettings, Resources, Suite, Task, TaskKind};
+use crate::bench::{AgentSettings, BenchError, Resources, Suite, Task, TaskKind};
 
 use super::executor::{LaunchSpec, RunKey};
 
@@ -42,8 +42,9 @@ impl PlannedRun {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// A task of the suite could not be loaded (its manifest, data or id).
     #[error("{0}")]
-    Tasks(String),
+    Tasks(BenchError),
     #[error(
         "task `{task}` runs in its own container image ({image}); the local executor cannot run it: use the Kubernetes executor"
     )]
@@ -100,7 +101,7 @@ pub fn agent_args(settings: &AgentSettings, seed: u64) -> Vec<String> {
 
 /// Every (task, seed) of the suite, tasks in suite order, seeds inner.
 pub fn plan(suite: &Suite, seeds: &[u64], local: bool) -> Result<Vec<PlannedRun>, PlanError> {
-    let tasks = suite.tasks().map_err(|e| PlanError::Tasks(e.to_string()))?;
+    let tasks = suite.tasks().map_err(PlanError::Tasks)?;
     let mut runs = Vec::new();
     for task in tasks {
         let suite_limit = suite

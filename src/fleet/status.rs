@@ -62,6 +62,11 @@ pub struct RunStatus {
     pub elapsed_s: Option<f64>,
     pub cost_usd: Option<f64>,
     pub updated_at: String,
+    /// How many times the controller has written this file: the run-group index records
+    /// it, so a rebuild tells an index that fell behind from a file edited by hand.
+    /// 0 in files written before it was counted.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 impl RunStatus {
@@ -80,6 +85,7 @@ impl RunStatus {
             elapsed_s: None,
             cost_usd: None,
             updated_at: now,
+            generation: 0,
         }
     }
 

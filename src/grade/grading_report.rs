@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::medals::MedalCounts;
 use super::python_json::parse_python_json;
 use super::report::{CompetitionReport, ReportError, read_text};
 
@@ -25,16 +26,16 @@ pub struct GradingReport {
 impl GradingReport {
     /// Counts as MLE-bench's `aggregate_reports` does.
     pub fn from_reports(reports: Vec<CompetitionReport>) -> Self {
-        let count = |f: fn(&CompetitionReport) -> bool| reports.iter().filter(|r| f(r)).count();
+        let c = MedalCounts::of(reports.iter().map(CompetitionReport::flags));
         GradingReport {
-            total_runs: reports.len(),
-            total_runs_with_submissions: count(|r| r.submission_exists),
-            total_valid_submissions: count(|r| r.valid_submission),
-            total_medals: count(|r| r.any_medal),
-            total_gold_medals: count(|r| r.gold_medal),
-            total_silver_medals: count(|r| r.silver_medal),
-            total_bronze_medals: count(|r| r.bronze_medal),
-            total_above_median: count(|r| r.above_median),
+            total_runs: c.total_competitions,
+            total_runs_with_submissions: c.submission_exists,
+            total_valid_submissions: c.valid_submissions,
+            total_medals: c.any_medals,
+            total_gold_medals: c.gold_medals,
+            total_silver_medals: c.silver_medals,
+            total_bronze_medals: c.bronze_medals,
+            total_above_median: c.above_median,
             competition_reports: reports,
         }
     }

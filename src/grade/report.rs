@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::medals::Flags;
 use super::python_json::{optional_float, parse_python_json};
 
 /// The report for one submission to one competition. The first 16 fields are MLE-bench's,
@@ -62,6 +63,18 @@ pub enum ReportError {
 crate::causes::cause_from!(ReportError::Json(serde_json::Error));
 
 impl CompetitionReport {
+    /// The flags that MLE-bench counts (its `any_medal` is the three medals', as here).
+    pub fn flags(&self) -> Flags {
+        Flags {
+            submission_exists: self.submission_exists,
+            valid_submission: self.valid_submission,
+            above_median: self.above_median,
+            gold_medal: self.gold_medal,
+            silver_medal: self.silver_medal,
+            bronze_medal: self.bronze_medal,
+        }
+    }
+
     /// Parses a report as MLE-bench or this crate wrote it (bare `NaN` accepted).
     pub fn from_json(text: &str) -> Result<Self, ReportError> {
         Ok(serde_json::from_value(parse_python_json(text)?)?)

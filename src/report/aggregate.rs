@@ -12,10 +12,11 @@ use polars::prelude::*;
 use polars::series::IsSorted;
 use serde::Serialize;
 
-use super::official::{AggregateMetric, AggregateMetrics, SeedCounts};
+use super::official::{AggregateMetric, AggregateMetrics};
 use super::pass_at_k::{pass_at_ks, report_ks};
 use super::score_at_k::score_at_k;
 use super::seed_sums::{FLAGS, SeedTable, TaskBlock};
+use crate::grade::MedalCounts;
 
 /// A group of competitions reported together (MLE-bench's `low`, `medium`, `high`, `all`,
 /// or every competition of the run).
@@ -445,9 +446,9 @@ fn splits(specs: &[SplitSpec], tasks: &[TaskStats], seeds: &SeedTable) -> Vec<Sp
                         .is_none_or(|c| g.complexity.as_ref().is_some_and(|x| c.contains(x)))
             });
             let m = spec.tasks.len();
-            let counts: Vec<SeedCounts> = sums
+            let counts: Vec<MedalCounts> = sums
                 .iter()
-                .map(|s| SeedCounts {
+                .map(|s| MedalCounts {
                     total_competitions: m,
                     submission_exists: s.counts[1] as usize,
                     valid_submissions: s.counts[2] as usize,

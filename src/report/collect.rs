@@ -1,27 +1,24 @@
-//! Reading one run group from the store into the per-run table. Everything in the store is
-//! untrusted: a file that is missing or does not parse becomes an empty field and a
-//! warning, never an error that stops the report.
+//! Reading one run group from the store into the per-run table: its records come from the
+//! run-group index (`fleet::index`), rebuilt from the per-run files when the index is
+//! missing or cannot be trusted. Everything in the store is untrusted: a file that is
+//! missing or does not parse becomes an empty field and a warning, never an error that
+//! stops the report.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use futures::stream::{self, StreamExt};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::bench::{Benchmark, MAX_SEEDS, Seeds};
-use crate::fleet::{AttemptOutcome, RunState, RunStatus};
+use crate::fleet::index::{self, LoadOptions, Quiet, RebuildProgress, RunRecord, Source};
+use crate::fleet::{AttemptOutcome, GradeRecord, RunKey, RunState, RunStatus};
 use crate::grade::CompetitionReport;
 use crate::store::{Store, layout};
 
 use super::aggregate::SplitSpec;
 use super::error::ReportError;
-use super::grade_record::GradeRecord;
 use super::row::{AttemptRow, RunRow};
 use super::task_info::{Kind, TaskCatalog, TaskInfo};
-
-/// Reads at once; S3 latency, not bandwidth, bounds a report's reading time.
-const CONCURRENT_READS: usize = 16;
 
 /// The most (task, seed) runs a report plans from run.yaml (MLE-bench's 75 competitions
 /// at `MAX_SEEDS` seeds fit); beyond it run.yaml is damaged or hostile, and only the runs
@@ -43,6 +40,8 @@ pub struct RunData {
     pub mlebench_splits: Vec<SplitSpec>,
     /// What could not be read, one line each.
     pub warnings: Vec<String>,
+    /// Whether the records came from the index or a rebuild, and why.
+    pub source: Source,
 }
 
 /// The parts of run.yaml a report uses; the rest is ignored, so a newer suite format
@@ -71,14 +70,71 @@ struct RunResources {
     gpus: u32,
 }
 
-/// The files of one (task, seed) run.
-#[derive(Debug, Default)]
-struct Files {
-    status: Option<Vec<u8>>,
-    grade: Option<Vec<u8>>,
-    usage: Option<Vec<u8>>,
-    progress: Option<Vec<u8>>,
-    node_grades: Vec<(String, Vec<u8>)>,
+/// A run group's `run.yaml` as a reader of the store sees it: its text (for the index's
+/// check), what a report uses of it, and the runs it plans.
+pub struct GroupPlan {
+    pub text: Option<String>,
+    suite: RunYaml,
+    pub planned: Vec<RunKey>,
+    pub warnings: Vec<String>,
+}
+
+impl GroupPlan {
+    pub async fn read(store: &Store, run_id: &str) -> Result<GroupPlan, ReportError> {
+        let mut warnings = Vec::new();
+        let text = store
+            .get(&layout::run_file(run_id))
+            .await?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let suite = match &text {
+            Some(text) => serde_saphyr::from_str::<RunYaml>(text).unwrap_or_else(|e| {
+                warnings.push(format!("{}: not read: {e}", layout::run_file(run_id)));
+                RunYaml::default()
+            }),
+            None => RunYaml::default(),
+        };
+        let planned = planned_runs(run_id, &suite, &mut warnings)
+            .into_iter()
+            .flat_map(|(task, seeds)| {
+                seeds.into_iter().map(move |seed| RunKey {
+                    task: task.clone(),
+                    seed,
+                })
+            })
+            .collect();
+        Ok(GroupPlan {
+            text,
+            suite,
+            planned,
+            warnings,
+        })
+    }
+
+    /// The group's records, from its index or rebuilt.
+    pub async fn records(
+        &self,
+        store: &Store,
+        run_id: &str,
+        options: LoadOptions,
+        progress: &mut dyn RebuildProgress,
+    ) -> Result<index::Loaded, ReportError> {
+        let loaded = index::load(
+            store,
+            run_id,
+            self.text.as_deref(),
+            &self.planned,
+            options,
+            progress,
+        )
+        .await?;
+        if self.text.is_none() && loaded.records.is_empty() {
+            return Err(ReportError::NoSuchRun {
+                run_id: run_id.to_owned(),
+                store: store.url(),
+            });
+        }
+        Ok(loaded)
+    }
 }
 
 pub async fn read_run(
@@ -86,121 +142,49 @@ pub async fn read_run(
     run_id: &str,
     benchmarks_dir: &Path,
 ) -> Result<RunData, ReportError> {
-    let mut warnings = Vec::new();
-    let suite = match store.get(&layout::run_file(run_id)).await? {
-        Some(bytes) => match serde_saphyr::from_str::<RunYaml>(&String::from_utf8_lossy(&bytes)) {
-            Ok(suite) => Some(suite),
-            Err(e) => {
-                warnings.push(format!("{}: not read: {e}", layout::run_file(run_id)));
-                Some(RunYaml::default())
-            }
-        },
-        None => None,
-    };
-    let prefix = format!("{}/", layout::tasks_prefix(run_id));
-    let keys = store.list(&prefix).await?;
-    if suite.is_none() && keys.is_empty() {
-        return Err(ReportError::NoSuchRun {
-            run_id: run_id.to_owned(),
-            store: store.url(),
-        });
-    }
-    let suite = suite.unwrap_or_default();
+    read_run_with(
+        store,
+        run_id,
+        benchmarks_dir,
+        LoadOptions::default(),
+        &mut Quiet,
+    )
+    .await
+}
 
-    // Planned runs, plus any found in the store (a suite file may have been edited).
-    let mut runs: BTreeMap<(String, u64), Vec<String>> = BTreeMap::new();
-    for (task, seeds) in planned_runs(run_id, &suite, &mut warnings) {
-        for seed in seeds {
-            runs.entry((task.clone(), seed)).or_default();
-        }
-    }
-    for key in &keys {
-        if let Some((task, seed, rest)) = split_key(&key[prefix.len()..]) {
-            let entry = runs.entry((task.to_owned(), seed)).or_default();
-            if rest.starts_with("agent/nodes/") && rest.ends_with(".grade.json") {
-                entry.push(key.clone());
-            }
-        }
-    }
-
-    let fetched: Vec<((String, u64), Result<Files, ReportError>)> = stream::iter(runs)
-        .map(|((task, seed), node_keys)| async move {
-            let files = fetch(store, run_id, &task, seed, &node_keys).await;
-            ((task, seed), files)
-        })
-        .buffer_unordered(CONCURRENT_READS)
-        .collect()
-        .await;
-    let mut fetched: Vec<_> = fetched
-        .into_iter()
-        .map(|(k, files)| files.map(|f| (k, f)))
-        .collect::<Result<_, _>>()?;
-    fetched.sort_by(|a, b| a.0.cmp(&b.0));
+pub async fn read_run_with(
+    store: &Store,
+    run_id: &str,
+    benchmarks_dir: &Path,
+    options: LoadOptions,
+    progress: &mut dyn RebuildProgress,
+) -> Result<RunData, ReportError> {
+    let plan = GroupPlan::read(store, run_id).await?;
+    let loaded = plan.records(store, run_id, options, progress).await?;
+    let GroupPlan {
+        suite,
+        mut warnings,
+        ..
+    } = plan;
 
     let (catalog, catalog_warnings) = TaskCatalog::load(benchmarks_dir, suite.benchmark);
     let mut tasks: BTreeMap<String, TaskInfo> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(fetched.len());
+    let mut rows = Vec::with_capacity(loaded.records.len());
     let mut attempts = Vec::new();
     let suite_gpus = suite.resources.as_ref().map(|r| r.gpus);
-    for ((task, seed), files) in &fetched {
-        let context = format!("{task}/seed-{seed}");
-        let grade = files.grade.as_deref().and_then(|bytes| {
-            let parsed = std::str::from_utf8(bytes)
-                .map_err(|e| e.to_string())
-                .and_then(GradeRecord::parse);
-            parsed
-                .map_err(|e| warnings.push(format!("{context}/grade.json: {e}")))
-                .ok()
-        });
-        let info = tasks.entry(task.clone()).or_insert_with(|| {
-            let fallback = match grade {
+    for record in &loaded.records {
+        warnings.extend(record.warnings.iter().cloned());
+        let info = tasks.entry(record.task.clone()).or_insert_with(|| {
+            let fallback = match record.grade {
                 Some(GradeRecord::Research(_)) => Kind::Research,
                 _ => Kind::Competition,
             };
-            catalog.info(task, fallback, &mut warnings)
+            catalog.info(&record.task, fallback, &mut warnings)
         });
-        let status = files.status.as_deref().and_then(|bytes| {
-            serde_json::from_slice::<RunStatus>(bytes)
-                .map_err(|e| warnings.push(format!("{context}/status.json: {e}")))
-                .ok()
-        });
-        let usage = parse_value(
-            files.usage.as_deref(),
-            &context,
-            "usage.json",
-            &mut warnings,
-        );
-        let progress = parse_value(
-            files.progress.as_deref(),
-            &context,
-            "progress.json",
-            &mut warnings,
-        );
-        let node_grades: Vec<CompetitionReport> = files
-            .node_grades
-            .iter()
-            .filter_map(|(key, bytes)| {
-                let text = String::from_utf8_lossy(bytes);
-                CompetitionReport::from_json(&text)
-                    .map_err(|e| warnings.push(format!("{key}: {e}")))
-                    .ok()
-            })
-            .collect();
-        if let Some(s) = &status {
-            attempts.extend(failed_attempts(task, *seed, s));
+        if let Some(s) = &record.status {
+            attempts.extend(failed_attempts(&record.task, record.seed, s));
         }
-        rows.push(build_row(RowInputs {
-            run_id,
-            task,
-            seed: *seed,
-            info,
-            grade: grade.as_ref(),
-            status: status.as_ref(),
-            usage: usage.as_ref(),
-            progress: progress.as_ref(),
-            node_grades: &node_grades,
-            suite_gpus,
-        }));
+        rows.push(build_row(run_id, record, info, suite_gpus));
     }
     assign_seed_indices(&mut rows);
     let mut all_warnings = catalog_warnings;
@@ -214,6 +198,7 @@ pub async fn read_run(
         tasks,
         mlebench_splits: catalog.mlebench_splits(),
         warnings: all_warnings,
+        source: loaded.source,
     })
 }
 
@@ -260,48 +245,6 @@ fn planned_runs(
         .collect()
 }
 
-/// `<task>/seed-<k>/<rest>` of a key under the run's tasks prefix.
-fn split_key(relative: &str) -> Option<(&str, u64, &str)> {
-    let (task, rest) = relative.split_once('/')?;
-    let (seed, rest) = rest.split_once('/')?;
-    let seed = seed.strip_prefix("seed-")?.parse().ok()?;
-    Some((task, seed, rest))
-}
-
-async fn fetch(
-    store: &Store,
-    run_id: &str,
-    task: &str,
-    seed: u64,
-    node_keys: &[String],
-) -> Result<Files, ReportError> {
-    let agent = layout::agent_prefix(run_id, task, seed);
-    let mut node_grades = Vec::new();
-    for key in node_keys {
-        if let Some(bytes) = store.get(key).await? {
-            node_grades.push((key.clone(), bytes));
-        }
-    }
-    Ok(Files {
-        status: store.get(&layout::status_key(run_id, task, seed)).await?,
-        grade: store.get(&layout::grade_key(run_id, task, seed)).await?,
-        usage: store.get(&format!("{agent}/usage.json")).await?,
-        progress: store.get(&format!("{agent}/progress.json")).await?,
-        node_grades,
-    })
-}
-
-fn parse_value(
-    bytes: Option<&[u8]>,
-    context: &str,
-    name: &str,
-    warnings: &mut Vec<String>,
-) -> Option<Value> {
-    serde_json::from_slice(bytes?)
-        .map_err(|e| warnings.push(format!("{context}/agent/{name}: {e}")))
-        .ok()
-}
-
 fn failed_attempts(task: &str, seed: u64, status: &RunStatus) -> Vec<AttemptRow> {
     status
         .attempts
@@ -330,30 +273,23 @@ fn failed_attempts(task: &str, seed: u64, status: &RunStatus) -> Vec<AttemptRow>
         .collect()
 }
 
-struct RowInputs<'a> {
-    run_id: &'a str,
-    task: &'a str,
-    seed: u64,
-    info: &'a TaskInfo,
-    grade: Option<&'a GradeRecord>,
-    status: Option<&'a RunStatus>,
-    usage: Option<&'a Value>,
-    progress: Option<&'a Value>,
-    node_grades: &'a [CompetitionReport],
-    suite_gpus: Option<u32>,
-}
-
-fn build_row(i: RowInputs) -> RunRow {
-    let report = match i.grade {
-        Some(GradeRecord::Competition(r)) => Some(r.as_ref()),
+fn build_row(run_id: &str, r: &RunRecord, info: &TaskInfo, suite_gpus: Option<u32>) -> RunRow {
+    let report = match &r.grade {
+        Some(GradeRecord::Competition(report)) => Some(report.as_ref()),
         _ => None,
     };
     let flag = |f: fn(&CompetitionReport) -> bool| report.is_some_and(f);
-    let (score, percentile, normalized_score) = match (i.info.kind, i.grade) {
+    let (score, percentile, normalized_score) = match (info.kind, &r.grade) {
         (Kind::Research, Some(GradeRecord::Research(record))) => (
             record.score,
             None,
-            Some(record.normalized(i.info.research.as_ref())),
+            Some(
+                record.normalized(
+                    info.research
+                        .as_ref()
+                        .map(|c| (c.starting_score, c.reference_score)),
+                ),
+            ),
         ),
         // Ungraded, or a placeholder report: a research run without a score scores 0.
         (Kind::Research, _) => (None, None, Some(0.0)),
@@ -361,42 +297,36 @@ fn build_row(i: RowInputs) -> RunRow {
             let score = report.and_then(|r| r.score);
             (
                 score,
-                i.info.leaderboard.as_ref().map(|t| t.percentile(score)),
+                info.leaderboard.as_ref().map(|t| t.percentile(score)),
                 None,
             )
         }
     };
-    let node_percentiles: Vec<f64> = match &i.info.leaderboard {
-        Some(table) => i
+    let best_node_percentile = match &info.leaderboard {
+        Some(table) => r
             .node_grades
             .iter()
             .map(|g| table.percentile(g.score))
-            .collect(),
-        None => Vec::new(),
+            .reduce(f64::max),
+        None => None,
     };
-    let best_node_percentile = node_percentiles.iter().copied().reduce(f64::max);
-    let number = |v: Option<&Value>, path: &[&str]| -> Option<f64> {
-        path.iter()
-            .try_fold(v?, |v, k| v.get(k))
-            .and_then(Value::as_f64)
-    };
-    let status = i.status;
-    let elapsed_s = status
-        .and_then(|s| s.elapsed_s)
-        .or_else(|| number(i.progress, &["elapsed_s"]));
+    let status = r.status.as_ref();
+    let progress = r.progress.unwrap_or_default();
+    let usage = r.usage.unwrap_or_default();
+    let elapsed_s = status.and_then(|s| s.elapsed_s).or(progress.elapsed_s);
     let gpus = status
         .map(|s| s.gpus.len() as u32)
         .filter(|&g| g > 0)
-        .or(i.info.gpus)
-        .or(i.suite_gpus)
+        .or(info.gpus)
+        .or(suite_gpus)
         .unwrap_or(0);
     RunRow {
-        run_id: i.run_id.to_owned(),
-        task: i.task.to_owned(),
-        seed: i.seed,
+        run_id: run_id.to_owned(),
+        task: r.task.clone(),
+        seed: r.seed,
         seed_index: 0,
-        kind: i.info.kind.name(),
-        complexity: i.info.complexity,
+        kind: info.kind.name(),
+        complexity: info.complexity,
         state: match status.map(|s| s.state) {
             None => "missing",
             Some(RunState::Pending) => "pending",
@@ -417,33 +347,35 @@ fn build_row(i: RowInputs) -> RunRow {
                         .unwrap_or_else(|| "no reason recorded".into())
                 })
         }),
-        graded: i.grade.is_some(),
+        graded: r.grade.is_some(),
         submission_exists: flag(|r| r.submission_exists),
         valid_submission: flag(|r| r.valid_submission),
         score,
         gold_medal: flag(|r| r.gold_medal),
         silver_medal: flag(|r| r.silver_medal),
         bronze_medal: flag(|r| r.bronze_medal),
-        any_medal: flag(|r| r.gold_medal || r.silver_medal || r.bronze_medal),
+        any_medal: flag(|r| r.flags().any_medal()),
         above_median: flag(|r| r.above_median),
         percentile,
         normalized_score,
-        steps: number(i.progress, &["step"])
-            .or_else(|| status.and_then(|s| s.step).map(|s| s as f64))
+        steps: progress
+            .step
+            .or_else(|| status.and_then(|s| s.step).map(|s| s as u64))
             .map(|s| s as u32),
-        buggy_nodes: number(i.progress, &["buggy_nodes"]).map(|b| b as u32),
-        cost_usd: number(i.usage, &["total", "cost_usd"])
+        buggy_nodes: progress.buggy_nodes.map(|b| b as u32),
+        cost_usd: usage
+            .cost_usd
             .or_else(|| status.and_then(|s| s.cost_usd))
-            .or_else(|| number(i.progress, &["cost_usd"])),
-        input_tokens: number(i.usage, &["total", "input_tokens"]).map(|t| t as u64),
-        output_tokens: number(i.usage, &["total", "output_tokens"]).map(|t| t as u64),
+            .or(progress.cost_usd),
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
         elapsed_s,
         gpus,
         gpu_hours: elapsed_s.map(|e| e * f64::from(gpus) / 3600.0),
         best_node_percentile,
         selection_gap: best_node_percentile.zip(percentile).map(|(b, p)| b - p),
-        best_node_medal: (!i.node_grades.is_empty())
-            .then(|| i.node_grades.iter().any(|g| g.any_medal)),
+        best_node_medal: (!r.node_grades.is_empty())
+            .then(|| r.node_grades.iter().any(|g| g.any_medal)),
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::ReportError;
-use super::official::{Outcome, SeedCounts};
-use crate::grade::CompetitionReport;
+use super::official::Outcome;
+use crate::grade::{CompetitionReport, MedalCounts};
 
 /// What MLE-bench's aggregation reads of a grading report: `competition_reports` and six
 /// flags of each ([`Outcome`]). Everything else (scores, thresholds, paths, the totals)
@@ -37,7 +37,7 @@ impl AggregationInput {
             crate::grade::parse_python_json(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let input: AggregationInput = serde_path_to_error::deserialize(value)
             .map_err(|e| bad(format!("field `{}`: {}", e.path(), e.inner())))?;
-        let counted = SeedCounts::of(&input.competition_reports);
+        let counted = MedalCounts::of(input.competition_reports.iter().map(Outcome::flags));
         #[rustfmt::skip]
         let totals = [
             ("total_runs", input.total_runs, counted.total_competitions),

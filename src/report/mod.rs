@@ -6,7 +6,6 @@ mod collect;
 mod compare;
 mod error;
 mod frame;
-mod grade_record;
 mod grading_input;
 mod html;
 mod markdown;
@@ -28,13 +27,13 @@ pub use aggregate::{
     AggregateInput, Aggregates, AtK, MeanSe, ResearchStats, SelectionStats, SplitSpec, SplitStats,
     TaskStats, Totals, aggregate,
 };
-pub use collect::{RunData, read_run};
+pub use collect::{GroupPlan, RunData, read_run, read_run_with};
 pub use compare::{Comparison, DEFAULT_ALPHA, Delta, compare};
 pub use error::ReportError;
 pub use frame::{attempts_frame, runs_frame, to_csv, to_parquet};
 pub use grading_input::{read_outcomes, sorted_outcomes};
 pub use official::{
-    AggregateError, AggregateMetric, AggregateMetrics, AggregateOptions, Outcome, SeedCounts,
+    AggregateError, AggregateMetric, AggregateMetrics, AggregateOptions, Outcome,
     aggregate as aggregate_official, build_seeds,
 };
 pub use pass_at_k::pass_at_k;

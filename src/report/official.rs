@@ -7,6 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::numpy;
 use super::python_json::{PyObject, PyValue, dumps};
+use crate::grade::{Flags, MedalCounts};
 
 /// The fields of one competition report that the aggregation reads (and all that
 /// `--grading-reports` requires of one).
@@ -35,8 +36,15 @@ impl Outcome {
         }
     }
 
-    pub fn any_medal(&self) -> bool {
-        self.gold_medal || self.silver_medal || self.bronze_medal
+    pub fn flags(&self) -> Flags {
+        Flags {
+            submission_exists: self.submission_exists,
+            valid_submission: self.valid_submission,
+            above_median: self.above_median,
+            gold_medal: self.gold_medal,
+            silver_medal: self.silver_medal,
+            bronze_medal: self.bronze_medal,
+        }
     }
 }
 
@@ -73,52 +81,6 @@ pub enum AggregateError {
     TooFewSeeds { requested: i64, available: usize },
 }
 
-/// Counts of one seed over a split's competitions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SeedCounts {
-    pub total_competitions: usize,
-    pub submission_exists: usize,
-    pub valid_submissions: usize,
-    pub above_median: usize,
-    pub gold_medals: usize,
-    pub silver_medals: usize,
-    pub bronze_medals: usize,
-    pub any_medals: usize,
-}
-
-impl SeedCounts {
-    pub fn of(seed: &[Outcome]) -> Self {
-        let count = |f: fn(&Outcome) -> bool| seed.iter().filter(|o| f(o)).count();
-        SeedCounts {
-            total_competitions: seed.len(),
-            submission_exists: count(|o| o.submission_exists),
-            valid_submissions: count(|o| o.valid_submission),
-            above_median: count(|o| o.above_median),
-            gold_medals: count(|o| o.gold_medal),
-            silver_medals: count(|o| o.silver_medal),
-            bronze_medals: count(|o| o.bronze_medal),
-            any_medals: count(Outcome::any_medal),
-        }
-    }
-
-    /// `calculate_metrics_for_a_seed`: the metric names and values in the script's order
-    /// (`count / total * 100`, in that order of operations).
-    pub fn metrics(&self) -> [(&'static str, f64); 8] {
-        let total = self.total_competitions as f64;
-        let pct = |c: usize| c as f64 / total * 100.0;
-        [
-            ("total_competitions", total),
-            ("submission_exists_percentage", pct(self.submission_exists)),
-            ("valid_submissions_percentage", pct(self.valid_submissions)),
-            ("above_median_percentage", pct(self.above_median)),
-            ("gold_medal_percentage", pct(self.gold_medals)),
-            ("silver_medal_percentage", pct(self.silver_medals)),
-            ("bronze_medal_percentage", pct(self.bronze_medals)),
-            ("any_medal_percentage", pct(self.any_medals)),
-        ]
-    }
-}
-
 /// One metric across seeds.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct AggregateMetric {
@@ -151,15 +113,15 @@ impl AggregateMetric {
 pub struct AggregateMetrics {
     pub num_seeds_averaged: usize,
     pub num_competitions_per_seed: usize,
-    /// In the script's order; names as in [`SeedCounts::metrics`].
+    /// In the script's order; names as in [`MedalCounts::metrics`].
     pub metrics: Vec<(&'static str, AggregateMetric)>,
 }
 
 impl AggregateMetrics {
     /// `average_metrics_across_seeds`; `None` without seeds.
-    pub fn across(seeds: &[SeedCounts], expected_competitions: usize) -> Option<Self> {
+    pub fn across(seeds: &[MedalCounts], expected_competitions: usize) -> Option<Self> {
         let first = seeds.first()?.metrics();
-        let per_seed: Vec<_> = seeds.iter().map(SeedCounts::metrics).collect();
+        let per_seed: Vec<_> = seeds.iter().map(MedalCounts::metrics).collect();
         let metrics = first
             .iter()
             .enumerate()
@@ -301,6 +263,9 @@ pub fn aggregate(
     options: AggregateOptions,
 ) -> Result<AggregateMetrics, AggregateError> {
     let seeds = build_seeds(outcomes, competition_ids, options)?;
-    let counts: Vec<SeedCounts> = seeds.iter().map(|s| SeedCounts::of(s)).collect();
+    let counts: Vec<MedalCounts> = seeds
+        .iter()
+        .map(|s| MedalCounts::of(s.iter().map(Outcome::flags)))
+        .collect();
     AggregateMetrics::across(&counts, competition_ids.len()).ok_or(AggregateError::NoSeeds)
 }

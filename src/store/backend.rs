@@ -65,6 +65,15 @@ impl Store {
         }
     }
 
+    /// The S3-compatible endpoint an S3 store was opened with (for child processes'
+    /// `--s3-endpoint`); None for AWS's own and for directories.
+    pub fn s3_endpoint(&self) -> Option<&str> {
+        match self {
+            Store::Dir(_) => None,
+            Store::S3(s) => s.custom_endpoint(),
+        }
+    }
+
     /// The root directory of a directory store.
     pub fn local_root(&self) -> Option<&Path> {
         match self {
@@ -110,6 +119,16 @@ impl Store {
         match self {
             Store::Dir(d) => d.list(prefix).await,
             Store::S3(s) => s.list(prefix).await,
+        }
+    }
+
+    /// The names one level below `prefix` (which ends in `/`) that hold keys: the
+    /// directories of a directory store, S3's common prefixes for the delimiter `/`.
+    /// One request per thousand names, whatever lies below them.
+    pub async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        match self {
+            Store::Dir(d) => d.list_dirs(prefix).await,
+            Store::S3(s) => s.list_dirs(prefix).await,
         }
     }
 

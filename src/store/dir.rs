@@ -101,6 +101,32 @@ impl DirStore {
         .await
     }
 
+    pub async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        validate_prefix(prefix)?;
+        let dir = prefix
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .fold(self.root.to_path_buf(), |p, s| p.join(s));
+        blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(cause) => return Err(StoreError::Io { path: dir, cause }),
+            };
+            let mut names = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(StoreError::io(&dir))?;
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if let (true, Some(name)) = (is_dir, entry.file_name().to_str()) {
+                    names.push(name.to_string());
+                }
+            }
+            names.sort();
+            Ok(names)
+        })
+        .await
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let path = self.path_of(key)?;
         let root = self.root.to_path_buf();

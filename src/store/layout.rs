@@ -7,6 +7,7 @@
 //! runs/<run-id>/tasks/<task>/seed-<k>/logs/agent.log   the agent's stderr
 //! runs/<run-id>/tasks/<task>/seed-<k>/grade.json       competition report or RE-Bench score
 //! runs/<run-id>/grading_report.json                    MLE-bench's run-group report
+//! runs/<run-id>/index.json                             every run's record (fleet::index)
 //! runs/<run-id>/report/                                summary.json, report.md, report.html, runs.csv, runs.parquet
 //! reports/latest.json                                  pointer to the newest report (nightly use)
 //! ```
@@ -86,6 +87,10 @@ pub fn log_key(run_id: &str, task: &str, seed: u64) -> String {
 
 pub fn grade_key(run_id: &str, task: &str, seed: u64) -> String {
     format!("{}/grade.json", seed_prefix(run_id, task, seed))
+}
+
+pub fn index_key(run_id: &str) -> String {
+    format!("runs/{run_id}/index.json")
 }
 
 pub fn grading_report_key(run_id: &str) -> String {

@@ -42,6 +42,9 @@ struct Inner {
     base: String,
     /// For messages: the endpoint in use.
     endpoint: String,
+    /// An S3-compatible server's URL (`--s3-endpoint` or `AWS_ENDPOINT_URL*`), which the
+    /// processes this store is handed to must be given as well.
+    custom_endpoint: Option<String>,
     multipart_threshold: u64,
     part_size: u64,
 }
@@ -98,6 +101,7 @@ impl S3Store {
         let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
         // Custom endpoints (ours or AWS_ENDPOINT_URL*) are S3-compatible servers, which
         // rarely serve virtual-hosted bucket names.
+        let custom_endpoint = sdk.endpoint_url().map(str::to_owned);
         let endpoint = match sdk.endpoint_url() {
             Some(endpoint) => {
                 conf = conf.force_path_style(true);
@@ -119,12 +123,18 @@ impl S3Store {
                 bucket,
                 base,
                 endpoint,
+                custom_endpoint,
                 multipart_threshold: opts.multipart_threshold,
                 part_size: opts.part_size.max(MIN_PART_SIZE),
             }),
         };
         store.check_bucket().await?;
         Ok(store)
+    }
+
+    /// The S3-compatible endpoint, when the store is not on AWS's own.
+    pub fn custom_endpoint(&self) -> Option<&str> {
+        self.inner.custom_endpoint.as_deref()
     }
 
     async fn check_bucket(&self) -> Result<(), StoreError> {
@@ -295,6 +305,41 @@ impl S3Store {
         }
         keys.sort();
         Ok(keys)
+    }
+
+    pub async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        validate_prefix(prefix)?;
+        let i = &self.inner;
+        let root = if i.base.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", i.base)
+        };
+        let full_prefix = format!("{root}{prefix}");
+        let mut pages = i
+            .client
+            .list_objects_v2()
+            .bucket(&i.bucket)
+            .prefix(&full_prefix)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| classify("ListObjectsV2", &self.target(&full_prefix), e))?;
+            for common in page.common_prefixes() {
+                let name = common
+                    .prefix()
+                    .and_then(|p| p.strip_prefix(&full_prefix))
+                    .and_then(|p| p.strip_suffix('/'));
+                if let Some(name) = name.filter(|n| !n.is_empty() && !n.contains('/')) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {

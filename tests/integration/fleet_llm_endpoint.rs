@@ -138,4 +138,12 @@ async fn an_endpoint_that_dies_mid_run_stops_dispatch_and_the_rerun_finishes() {
             "{s}"
         );
     }
+    // The index holds every attempt of the runs sent back and retried.
+    let index = closed_index_matching_files(&store, "mid", &tasks, 2).await;
+    let retried = index
+        .runs
+        .iter()
+        .filter(|r| r.status.as_ref().unwrap().attempts.len() > 1)
+        .count();
+    assert!(retried >= 1, "{:?}", index.runs);
 }

@@ -17,6 +17,7 @@ mod bench_mlebench;
 mod bench_readers;
 mod bench_rebench;
 mod bench_suite;
+mod fleet_index;
 mod fleet_llm_endpoint;
 mod fleet_local;
 mod grade_cli;

@@ -232,6 +232,8 @@ fn formats_go_to_stdout_and_no_publish_writes_nothing() {
     let out = report(tmp.path(), &["base", "--no-publish", "--format", "csv"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("run_id,task,"));
     assert!(!tmp.path().join("runs/base/report").exists());
+    // Not even the run-group index it had to rebuild.
+    assert!(!tmp.path().join("runs/base/index.json").exists());
 
     let local = tmp.path().join("out");
     let out = report(

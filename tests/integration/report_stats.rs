@@ -143,7 +143,7 @@ fn row(task: &str, complexity: Option<&'static str>, seed: u32, o: &Outcome, pct
         gold_medal: o.gold_medal,
         silver_medal: o.silver_medal,
         bronze_medal: o.bronze_medal,
-        any_medal: o.any_medal(),
+        any_medal: o.flags().any_medal(),
         above_median: o.above_median,
         percentile: Some(pct),
         normalized_score: None,

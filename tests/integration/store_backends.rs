@@ -81,6 +81,7 @@ on_both_backends!(
     absent_keys_read_as_none,
     list_is_recursive_sorted_and_a_plain_string_prefix,
     list_pages_past_a_thousand_keys,
+    list_dirs_names_one_level_whatever_lies_below,
     large_files_go_in_parts_and_come_back_intact,
     small_files_round_trip_through_put_file_and_get_file,
     keys_that_could_escape_the_root_are_rejected,
@@ -148,6 +149,34 @@ async fn list_is_recursive_sorted_and_a_plain_string_prefix(store: &Store) {
     assert_eq!(store.list("").await.unwrap().len(), 5);
     assert_eq!(store.list("").await.unwrap()[0], "reports/latest.json");
     assert!(store.list("runs/r3").await.unwrap().is_empty());
+}
+
+async fn list_dirs_names_one_level_whatever_lies_below(store: &Store) {
+    for key in [
+        "runs/r1/run.yaml",
+        "runs/r1/tasks/b/seed-0/status.json",
+        "runs/r1/tasks/a/seed-1/agent/nodes/00000.json",
+        "runs/r1/tasks/a/seed-0/grade.json",
+        "runs/r10/tasks/z/seed-0/status.json",
+    ] {
+        store.put(key, Vec::new()).await.unwrap();
+    }
+    assert_eq!(store.list_dirs("runs/").await.unwrap(), ["r1", "r10"]);
+    assert_eq!(store.list_dirs("runs/r1/").await.unwrap(), ["tasks"]);
+    assert_eq!(store.list_dirs("runs/r1/tasks/").await.unwrap(), ["a", "b"]);
+    assert_eq!(
+        store.list_dirs("runs/r1/tasks/a/").await.unwrap(),
+        ["seed-0", "seed-1"]
+    );
+    // Files are not directories; a prefix with nothing below has none.
+    assert!(
+        store
+            .list_dirs("runs/r1/tasks/a/seed-0/")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.list_dirs("runs/r3/").await.unwrap().is_empty());
 }
 
 async fn list_pages_past_a_thousand_keys(store: &Store) {

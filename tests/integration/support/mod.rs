@@ -446,3 +446,37 @@ pub fn bug_kinds(node: &Value) -> Vec<String> {
         .map(|r| r["kind"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The run-group index a directory store holds for `run`, after asserting that it is
+/// closed and equal, record for record, to a rebuild from the per-run files of `tasks` x
+/// seeds `0..seeds`.
+pub async fn closed_index_matching_files(
+    store: &Path,
+    run: &str,
+    tasks: &[&str],
+    seeds: u64,
+) -> aide_fleet::fleet::index::GroupIndex {
+    use aide_fleet::fleet::RunKey;
+    use aide_fleet::fleet::index::{GroupIndex, Quiet, rebuild_records};
+    let bytes = std::fs::read(store.join(format!("runs/{run}/index.json"))).unwrap();
+    let index = GroupIndex::parse(&bytes).unwrap();
+    assert!(!index.live, "the controller closes the index at exit");
+    let planned: Vec<RunKey> = tasks
+        .iter()
+        .flat_map(|t| {
+            (0..seeds).map(|seed| RunKey {
+                task: t.to_string(),
+                seed,
+            })
+        })
+        .collect();
+    s3::test_env();
+    let opened = aide_fleet::store::Store::open(store.to_str().unwrap(), &Default::default())
+        .await
+        .unwrap();
+    let rebuilt = rebuild_records(&opened, run, &planned, &mut Quiet)
+        .await
+        .unwrap();
+    assert_eq!(index.runs, rebuilt, "the index and the files disagree");
+    index
+}

@@ -2,20 +2,20 @@
 //! research task (`{"task", "score", "normalized_score", "starting_score",
 //! "reference_score", "lower_is_better"}`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bench::rebench::normalized_score;
 use crate::grade::CompetitionReport;
 
-use super::task_info::ResearchInfo;
-
-#[derive(Debug, Clone, PartialEq)]
+/// As `grade.json` holds it; the run-group index keeps it tagged by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GradeRecord {
     Competition(Box<CompetitionReport>),
     Research(ScoreRecord),
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreRecord {
     pub task: String,
     pub score: Option<f64>,
@@ -49,14 +49,14 @@ impl GradeRecord {
 impl ScoreRecord {
     /// RE-Bench's normalised score: `(y - start) / (reference - start)`, floored at 0
     /// (also for a missing score), never capped above. The record's own value wins; its
-    /// anchors, else the catalog's, serve otherwise.
-    pub fn normalized(&self, catalog: Option<&ResearchInfo>) -> f64 {
+    /// anchors, else the catalog's `(starting, reference)`, serve otherwise.
+    pub fn normalized(&self, catalog: Option<(f64, f64)>) -> f64 {
         if let Some(n) = self.normalized_score.filter(|n| n.is_finite()) {
             return n.max(0.0);
         }
         let anchors = match (self.starting_score, self.reference_score) {
             (Some(s), Some(r)) => Some((s, r)),
-            _ => catalog.map(|c| (c.starting_score, c.reference_score)),
+            _ => catalog,
         };
         // 0 for no score, no anchors or equal anchors.
         self.score

@@ -1,0 +1,19 @@
+//! The run-group index (`runs/<id>/index.json`): one object with every run's record,
+//! kept by the controller and read by `report` and `status`; rebuilt from the per-run
+//! files, which stay the source of truth, whenever it cannot be trusted.
+
+mod group;
+mod read;
+mod record;
+mod writer;
+
+pub use group::{
+    Difference, GroupIndex, HEARTBEAT_S, INDEX_FORMAT_VERSION, LIVE_TIMEOUT_S, Stale, Writer,
+    differences,
+};
+pub use read::{
+    LoadOptions, Loaded, Quiet, REBUILD_CONCURRENCY, RebuildProgress, Source, fetch_record, load,
+    rebuild_records, stored_runs,
+};
+pub use record::{NodeGrade, ProgressSummary, RunFiles, RunRecord, UsageTotals};
+pub use writer::{DEBOUNCE_S, IndexKeeper};
