@@ -7,9 +7,9 @@ use clap::Args;
 
 use super::exit::{self, Failure};
 use super::output;
-use super::progress::{RebuildBar, index_notes};
+use super::progress::RebuildBar;
 use super::store_arg::open_store;
-use crate::fleet::index::LoadOptions;
+use crate::fleet::index::{LoadOptions, Source};
 use crate::fleet::{RunState, RunStatus};
 use crate::report::{GroupPlan, ReportError};
 use crate::store::layout;
@@ -58,8 +58,14 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
             )
             .await
             .map_err(fail)?;
-        for note in index_notes(&loaded.source) {
-            eprintln!("status: {note}");
+        // A rebuild is routine (a store from before the index); only a failed write-back
+        // is worth a line here. `report` says more.
+        if let Source::Rebuilt {
+            write_error: Some(e),
+            ..
+        } = &loaded.source
+        {
+            eprintln!("status: the rebuilt run-group index was not written back: {e}");
         }
         let mut statuses = Vec::new();
         for record in loaded.records {

@@ -64,7 +64,19 @@ impl LocalExecutor {
                 Vec::new(),
             ),
             None => {
-                let base = self.scratch.join(layout::seed_prefix(run, task, seed));
+                // One scratch tree per store: two run groups of the same id in two
+                // buckets never share a directory.
+                let store_dir: String = self
+                    .store
+                    .url()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .take(120)
+                    .collect();
+                let base = self
+                    .scratch
+                    .join(store_dir)
+                    .join(layout::seed_prefix(run, task, seed));
                 let mut args = vec![
                     "--store".to_string(),
                     self.store.url(),
@@ -89,6 +101,14 @@ impl LocalExecutor {
         };
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        // A fresh search on a remote store: the store holds nothing of it, so whatever the
+        // scratch directory holds is left from an earlier run group of this id.
+        if !spec.resume && self.store.local_root().is_none() {
+            match std::fs::remove_dir_all(&out) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&out)(e)),
+                _ => {}
+            }
         }
         let log_file = std::fs::OpenOptions::new()
             .create(true)

@@ -189,13 +189,16 @@ async fn a_store_without_an_index_reports_by_rebuilding_it_and_status_reads_it()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("index: rebuilt"), "{stderr}");
     let table = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         table.lines().filter(|l| l.contains("succeeded")).count(),
         2,
         "{table}"
     );
+    // Rebuilt and written back: the index holds both runs again, closed.
+    let rewritten = stored_index(&store, "old");
+    assert!(!rewritten.live);
+    assert_eq!(rewritten.runs, index.runs);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,6 +219,14 @@ async fn on_s3_a_report_from_the_index_reads_no_run_files() {
         .env("OPENAI_BASE_URL", llm.url())
         .env("AIDE_FLEET_GPUS", "")
         .kill_on_drop(true);
+    // What an earlier run group of this id on this store left in the local executor's
+    // scratch space: a fresh run starts over instead of refusing it.
+    let stale = std::env::temp_dir()
+        .join("aide-fleet-scratch")
+        .join(url.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+        .join("runs/s3idx/tasks/demo-binary/seed-0/agent");
+    std::fs::create_dir_all(stale.join("nodes")).unwrap();
+    std::fs::write(stale.join("run.json"), "{}").unwrap();
     s3::with_aws_env(&mut cmd);
     run(cmd).await.assert_success();
     assert!(
