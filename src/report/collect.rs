@@ -137,19 +137,18 @@ impl GroupPlan {
     }
 }
 
+/// Reads a run group and writes nothing: an index that must be rebuilt is rebuilt in
+/// memory only.
 pub async fn read_run(
     store: &Store,
     run_id: &str,
     benchmarks_dir: &Path,
 ) -> Result<RunData, ReportError> {
-    read_run_with(
-        store,
-        run_id,
-        benchmarks_dir,
-        LoadOptions::default(),
-        &mut Quiet,
-    )
-    .await
+    let options = LoadOptions {
+        rebuild: false,
+        write_back: false,
+    };
+    read_run_with(store, run_id, benchmarks_dir, options, &mut Quiet).await
 }
 
 pub async fn read_run_with(
