@@ -41,6 +41,13 @@ scripts/setup-python.sh --quiet
 scripts/s3-server.sh install
 scripts/chromium.sh install
 
+# What git says of tests/ and benchmarks/ (edits of your own included), to compare after.
+tree_state() {
+  git status --porcelain --untracked-files=all -- tests benchmarks 2>/dev/null || true
+  git diff --no-ext-diff -- tests benchmarks 2>/dev/null | sha256sum
+}
+tree_before=$(tree_state)
+
 step "build"
 cargo build --all-targets --locked
 
@@ -50,6 +57,15 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   echo "cargo-nextest is not installed; falling back to cargo test" >&2
   cargo test --locked --no-fail-fast
+fi
+
+step "the tests left the source tree as they found it"
+# A test that writes into tests/data (a fixture store it reports on, say) would pass here
+# and change what the next run reads.
+if [ "$(tree_state)" != "$tree_before" ]; then
+  echo "test.sh: the tests changed files under tests/ or benchmarks/:" >&2
+  diff <(echo "$tree_before") <(tree_state) >&2 || true
+  exit 1
 fi
 
 step "Kubernetes objects: manifests/ and rendered Jobs, kubernetes-validate --strict"
