@@ -63,6 +63,9 @@ pub enum CheckpointError {
     },
     #[error("{path}: cannot serialise the record: {message}")]
     Serialize { path: PathBuf, message: String },
+    /// `--resume` of a directory that holds no aide-fleet search.
+    #[error("{}: no search to resume here (no {RUN_FILE}): start one with --task-dir", dir.display())]
+    NoSearch { dir: PathBuf },
 }
 
 impl CheckpointError {
@@ -74,6 +77,7 @@ impl CheckpointError {
             CheckpointError::Corrupt { .. }
                 | CheckpointError::Gap { .. }
                 | CheckpointError::Invalid { .. }
+                | CheckpointError::NoSearch { .. }
         )
     }
 }
@@ -97,6 +101,17 @@ impl RunDir {
         Ok(Self {
             root: root.to_path_buf(),
         })
+    }
+
+    /// The search already in `root`, creating nothing: a directory without `run.json`
+    /// (missing, empty, or another tool's) is refused and left as it was.
+    pub fn existing(root: &Path) -> Result<Self, CheckpointError> {
+        if !root.join(RUN_FILE).is_file() {
+            return Err(CheckpointError::NoSearch {
+                dir: root.to_path_buf(),
+            });
+        }
+        Self::create(root)
     }
 
     pub fn root(&self) -> &Path {

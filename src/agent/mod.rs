@@ -9,6 +9,7 @@ mod extract;
 mod interpreter;
 mod journal;
 mod node;
+mod out_dir;
 mod policy;
 mod preview;
 mod prompts;
@@ -30,6 +31,7 @@ pub use config::{
 pub use interpreter::{DEFAULT_ENV_ALLOW, ExecResult, Interpreter, default_python};
 pub use journal::{Journal, TreeError};
 pub use node::{BugKind, BugReason, Node, NodeUsage, Stage, StepTiming};
+pub use out_dir::{foreign_entries, move_aside};
 pub use policy::SearchConfig;
 pub use sandbox::{
     Enforcement, Layout, PythonInstall, Sandbox, SandboxError, SandboxSpec, make_non_dumpable,

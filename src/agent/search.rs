@@ -102,6 +102,13 @@ pub enum AgentError {
     /// The task's files cannot be laid out as the scripts' `./input`.
     #[error("preparing the workspace: {0}")]
     PrepareWorkspace(io::Error),
+    /// `--out` holds files that aide-fleet did not write (another tool's run directory).
+    #[error(
+        "{} holds files that aide-fleet did not write: {}; choose another --out, or pass --force to move them aside first",
+        out.display(),
+        entries.join(", ")
+    )]
+    ForeignOut { out: PathBuf, entries: Vec<String> },
     /// `--out` holds a search already and `--resume` was not given.
     #[error("{} already holds a search: pass --resume to continue it, or choose another --out", out.display())]
     AlreadyStarted { out: PathBuf },
@@ -137,6 +144,7 @@ impl AgentError {
             | AgentError::Description(_)
             | AgentError::PrepareWorkspace(_)
             | AgentError::AlreadyStarted { .. }
+            | AgentError::ForeignOut { .. }
             | AgentError::Tree { .. }
             | AgentError::Sandbox(_)
             | AgentError::Config(_) => USAGE,
@@ -181,6 +189,17 @@ impl<'o> Agent<'o> {
         llm: Llm,
         observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
     ) -> Result<Self, AgentError> {
+        let foreign =
+            super::out_dir::foreign_entries(out).map_err(|cause| CheckpointError::Io {
+                path: out.to_path_buf(),
+                cause,
+            })?;
+        if !foreign.is_empty() {
+            return Err(AgentError::ForeignOut {
+                out: out.to_path_buf(),
+                entries: foreign,
+            });
+        }
         let run = RunDir::create(out)?;
         if !run.load_nodes()?.is_empty() {
             return Err(AgentError::AlreadyStarted {
@@ -207,7 +226,7 @@ impl<'o> Agent<'o> {
         llm: Llm,
         observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
     ) -> Result<Self, AgentError> {
-        let run = RunDir::create(out)?;
+        let run = RunDir::existing(out)?;
         let meta = run.read_meta()?;
         let mut journal = Journal::new(cfg.review.lower_is_better);
         let mut offset = 0.0;

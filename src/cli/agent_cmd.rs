@@ -11,7 +11,7 @@ use super::output;
 use super::progress::Display;
 use crate::agent::{
     Agent, AgentConfig, Event, Layout, RUN_FILE, RunDir, Sandbox, SandboxMode, SandboxSpec,
-    StopReason,
+    StopReason, foreign_entries, move_aside,
 };
 use crate::duration;
 use crate::llm::{Llm, PromptRole, ProviderKind};
@@ -88,6 +88,12 @@ pub struct AgentArgs {
     /// Continue the search in --out from its last completed node.
     #[arg(long, requires = "out")]
     resume: bool,
+
+    /// Move whatever another tool left in --out (an aideml log directory, say) into a
+    /// sibling directory <out>.aside-<time> before starting; without it such an --out is
+    /// refused (exit 2).
+    #[arg(long, conflicts_with = "resume")]
+    force: bool,
 
     /// Continue the search in --out (after downloading it from --store) if there is
     /// one, else start one with --task-dir: for a command that a restarted machine reruns.
@@ -391,7 +397,7 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
     };
     let resume = args.resume || (args.resume_if_exists && out.join(RUN_FILE).is_file());
     let mut cfg = if resume {
-        RunDir::create(&out)
+        RunDir::existing(&out)
             .and_then(|r| r.read_meta())
             .with_context(|| format!("cannot resume from {}", out.display()))
             .map_err(Failure::usage)?
@@ -430,6 +436,23 @@ pub fn run(args: AgentArgs) -> Result<u8, Failure> {
             m.sync();
         }
     });
+    if args.force && !resume {
+        let foreign =
+            foreign_entries(&out).with_context(|| format!("reading {}", out.display()))?;
+        if !foreign.is_empty() {
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string()
+                .replace(':', "");
+            let aside = move_aside(&out, &stamp)
+                .with_context(|| format!("moving the files in {} aside", out.display()))?;
+            display.println(&format!(
+                "--force: moved {} from {} to {}",
+                foreign.join(", "),
+                out.display(),
+                aside.display()
+            ));
+        }
+    }
     let agent = if resume {
         Agent::resume(cfg.clone(), &out, llm, observer)
     } else {

@@ -6,6 +6,7 @@ mod fake_kube;
 mod support;
 
 mod agent_failures;
+mod agent_out;
 mod agent_resume;
 mod agent_sandbox;
 mod agent_search;
