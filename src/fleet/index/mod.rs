@@ -12,8 +12,8 @@ pub use group::{
     differences,
 };
 pub use read::{
-    LoadOptions, Loaded, Quiet, REBUILD_CONCURRENCY, RebuildProgress, Source, fetch_record, load,
-    rebuild_records, stored_runs,
+    LoadOptions, Loaded, Quiet, REBUILD_CONCURRENCY, RebuildProgress, RunKeys, Source,
+    fetch_record, load, rebuild_records, stored_files,
 };
 pub use record::{NodeGrade, ProgressSummary, RunFiles, RunRecord, UsageTotals};
 pub use writer::{DEBOUNCE_S, IndexKeeper};

@@ -2,7 +2,7 @@
 //! rebuilt from the per-run files (a bounded number of runs in flight, each run's files
 //! fetched at once) and written back. `report` and `status` both come through here.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use futures::stream::{self, StreamExt};
@@ -149,11 +149,13 @@ pub async fn rebuild_records(
     planned: &[RunKey],
     progress: &mut dyn RebuildProgress,
 ) -> Result<Vec<RunRecord>, StoreError> {
-    let mut keys: BTreeSet<RunKey> = planned.iter().cloned().collect();
-    keys.extend(stored_runs(store, run_id).await?);
-    progress.start(keys.len());
-    let mut read = stream::iter(keys)
-        .map(|key| async move { fetch_record(store, run_id, &key).await })
+    let mut runs = stored_files(store, run_id).await?;
+    for key in planned {
+        runs.entry(key.clone()).or_default();
+    }
+    progress.start(runs.len());
+    let mut read = stream::iter(runs)
+        .map(|(key, files)| async move { fetch_known(store, &key, &files).await })
         .buffer_unordered(REBUILD_CONCURRENCY);
     let mut records = Vec::new();
     while let Some(record) = read.next().await {
@@ -165,33 +167,112 @@ pub async fn rebuild_records(
     Ok(records)
 }
 
-/// The (task, seed) runs that have anything in the store, found by listing directories
-/// (tasks, then each task's seeds), never every file.
-pub async fn stored_runs(store: &Store, run_id: &str) -> Result<Vec<RunKey>, StoreError> {
+/// The keys of one run's files that a record is made from (None: not in the store).
+#[derive(Debug, Default)]
+pub struct RunKeys {
+    status: Option<String>,
+    grade: Option<String>,
+    usage: Option<String>,
+    progress: Option<String>,
+    node_grades: Vec<String>,
+}
+
+/// Every run that has anything in the store, with the keys of its files: one listing
+/// per task, the tasks listed at once. A listing page holds a thousand keys, so this
+/// costs a few requests per task where one per run would cost thousands.
+pub async fn stored_files(
+    store: &Store,
+    run_id: &str,
+) -> Result<BTreeMap<RunKey, RunKeys>, StoreError> {
     let tasks_prefix = format!("{}/", layout::tasks_prefix(run_id));
     let tasks = store.list_dirs(&tasks_prefix).await?;
     let prefix = tasks_prefix.as_str();
-    let per_task = stream::iter(tasks)
+    let listed = stream::iter(tasks)
         .map(|task| async move {
-            let seeds = store.list_dirs(&format!("{prefix}{task}/")).await?;
-            let keys: Vec<RunKey> = seeds
-                .iter()
-                .filter_map(|s| s.strip_prefix("seed-")?.parse().ok())
-                .map(|seed| RunKey {
-                    task: task.clone(),
-                    seed,
-                })
-                .collect();
-            Ok::<_, StoreError>(keys)
+            let keys = store.list(&format!("{prefix}{task}/")).await?;
+            Ok::<_, StoreError>((task, keys))
         })
         .buffer_unordered(REBUILD_CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
-    let mut keys = Vec::new();
-    for found in per_task {
-        keys.extend(found?);
+    let mut runs: BTreeMap<RunKey, RunKeys> = BTreeMap::new();
+    for found in listed {
+        let (task, keys) = found?;
+        let task_prefix = format!("{prefix}{task}/");
+        for key in keys {
+            let Some((seed, rest)) = key
+                .strip_prefix(&task_prefix)
+                .and_then(|rel| rel.split_once('/'))
+            else {
+                continue;
+            };
+            let Some(seed) = seed.strip_prefix("seed-").and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            let files = runs
+                .entry(RunKey {
+                    task: task.clone(),
+                    seed,
+                })
+                .or_default();
+            let agent = |name: &str| rest.strip_prefix("agent/") == Some(name);
+            if rest == "status.json" {
+                files.status = Some(key);
+            } else if rest == "grade.json" {
+                files.grade = Some(key);
+            } else if agent(crate::agent::USAGE_FILE) {
+                files.usage = Some(key);
+            } else if agent(crate::agent::PROGRESS_FILE) {
+                files.progress = Some(key);
+            } else if rest.starts_with("agent/nodes/") && rest.ends_with(".grade.json") {
+                files.node_grades.push(key);
+            }
+        }
     }
-    Ok(keys)
+    Ok(runs)
+}
+
+/// A run's record from the files a listing found, fetched at once.
+async fn fetch_known(
+    store: &Store,
+    key: &RunKey,
+    files: &RunKeys,
+) -> Result<RunRecord, StoreError> {
+    let get = |k: &Option<String>| {
+        let k = k.clone();
+        async move {
+            match k {
+                Some(k) => store.get(&k).await,
+                None => Ok(None),
+            }
+        }
+    };
+    let node_grades = async {
+        let mut grades = Vec::new();
+        for k in &files.node_grades {
+            if let Some(bytes) = store.get(k).await? {
+                grades.push((k.clone(), bytes));
+            }
+        }
+        Ok::<_, StoreError>(grades)
+    };
+    let (status, grade, usage, progress, node_grades) = futures::try_join!(
+        get(&files.status),
+        get(&files.grade),
+        get(&files.usage),
+        get(&files.progress),
+        node_grades,
+    )?;
+    Ok(RunRecord::from_files(
+        key,
+        RunFiles {
+            status,
+            grade,
+            usage,
+            progress,
+            node_grades,
+        },
+    ))
 }
 
 /// One run's record from its files, every file fetched at once.
