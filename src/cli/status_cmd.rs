@@ -49,38 +49,44 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
         let fail = |e: ReportError| Failure::new(e.exit_code(), e);
         let plan = GroupPlan::read(&store, &args.run_id).await.map_err(fail)?;
-        let loaded = plan
+        let mut statuses = Vec::new();
+        // The store's content is input like any other: a damaged record is not ours.
+        let mut damaged = None;
+        let source = plan
             .records(
                 &store,
                 &args.run_id,
                 LoadOptions::default(),
                 &mut RebuildBar::default(),
+                &mut |record| {
+                    if damaged.is_none() {
+                        damaged = record
+                            .warnings
+                            .iter()
+                            .find_map(|w| w.split_once("/status.json: "))
+                            .map(|(run, cause)| {
+                                format!("{run}/status.json: not a valid run status: {cause}")
+                            });
+                    }
+                    statuses.extend(record.status);
+                },
             )
             .await
             .map_err(fail)?;
+        if let Some(damaged) = damaged {
+            return Err(Failure::usage(anyhow!(
+                "{}/{damaged}",
+                layout::tasks_prefix(&args.run_id)
+            )));
+        }
         // A rebuild is routine (a store from before the index); only a failed write-back
         // is worth a line here. `report` says more.
         if let Source::Rebuilt {
             write_error: Some(e),
             ..
-        } = &loaded.source
+        } = &source
         {
             eprintln!("status: the rebuilt run-group index was not written back: {e}");
-        }
-        let mut statuses = Vec::new();
-        for record in loaded.records {
-            // The store's content is input like any other: a damaged record is not ours.
-            if let Some((run, cause)) = record
-                .warnings
-                .iter()
-                .find_map(|w| w.split_once("/status.json: "))
-            {
-                return Err(Failure::usage(anyhow!(
-                    "{}/{run}/status.json: not a valid run status: {cause}",
-                    layout::tasks_prefix(&args.run_id)
-                )));
-            }
-            statuses.extend(record.status);
         }
         Ok::<_, Failure>(statuses)
     })?;

@@ -110,30 +110,37 @@ impl GroupPlan {
         })
     }
 
-    /// The group's records, from its index or rebuilt.
+    /// Hands the group's records to `sink` in task and seed order, from its index or
+    /// rebuilt; a run id with neither `run.yaml` nor any record is no run group.
     pub async fn records(
         &self,
         store: &Store,
         run_id: &str,
         options: LoadOptions,
         progress: &mut dyn RebuildProgress,
-    ) -> Result<index::Loaded, ReportError> {
-        let loaded = index::load(
+        sink: &mut dyn FnMut(RunRecord),
+    ) -> Result<Source, ReportError> {
+        let mut any = false;
+        let source = index::load(
             store,
             run_id,
             self.text.as_deref(),
             &self.planned,
             options,
             progress,
+            &mut |r| {
+                any = true;
+                sink(r)
+            },
         )
         .await?;
-        if self.text.is_none() && loaded.records.is_empty() {
+        if self.text.is_none() && !any {
             return Err(ReportError::NoSuchRun {
                 run_id: run_id.to_owned(),
                 store: store.url(),
             });
         }
-        Ok(loaded)
+        Ok(source)
     }
 }
 
@@ -159,32 +166,30 @@ pub async fn read_run_with(
     progress: &mut dyn RebuildProgress,
 ) -> Result<RunData, ReportError> {
     let plan = GroupPlan::read(store, run_id).await?;
-    let loaded = plan.records(store, run_id, options, progress).await?;
-    let GroupPlan {
-        suite,
-        mut warnings,
-        ..
-    } = plan;
-
-    let (catalog, catalog_warnings) = TaskCatalog::load(benchmarks_dir, suite.benchmark);
+    let (catalog, catalog_warnings) = TaskCatalog::load(benchmarks_dir, plan.suite.benchmark);
+    let suite_gpus = plan.suite.resources.as_ref().map(|r| r.gpus);
+    let mut warnings = plan.warnings.clone();
     let mut tasks: BTreeMap<String, TaskInfo> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(loaded.records.len());
+    let mut rows = Vec::new();
     let mut attempts = Vec::new();
-    let suite_gpus = suite.resources.as_ref().map(|r| r.gpus);
-    for record in &loaded.records {
-        warnings.extend(record.warnings.iter().cloned());
-        let info = tasks.entry(record.task.clone()).or_insert_with(|| {
-            let fallback = match record.grade {
-                Some(GradeRecord::Research(_)) => Kind::Research,
-                _ => Kind::Competition,
-            };
-            catalog.info(&record.task, fallback, &mut warnings)
-        });
-        if let Some(s) = &record.status {
-            attempts.extend(failed_attempts(&record.task, record.seed, s));
-        }
-        rows.push(build_row(run_id, record, info, suite_gpus));
-    }
+    // Each record becomes its row as it arrives and is dropped: only the rows are held.
+    let source = plan
+        .records(store, run_id, options, progress, &mut |record| {
+            warnings.extend(record.warnings.iter().cloned());
+            let info = tasks.entry(record.task.clone()).or_insert_with(|| {
+                let fallback = match record.grade {
+                    Some(GradeRecord::Research(_)) => Kind::Research,
+                    _ => Kind::Competition,
+                };
+                catalog.info(&record.task, fallback, &mut warnings)
+            });
+            if let Some(s) = &record.status {
+                attempts.extend(failed_attempts(&record.task, record.seed, s));
+            }
+            rows.push(build_row(run_id, &record, info, suite_gpus));
+        })
+        .await?;
+    let suite = plan.suite;
     assign_seed_indices(&mut rows);
     let mut all_warnings = catalog_warnings;
     all_warnings.extend(warnings);
@@ -197,7 +202,7 @@ pub async fn read_run_with(
         tasks,
         mlebench_splits: catalog.mlebench_splits(),
         warnings: all_warnings,
-        source: loaded.source,
+        source,
     })
 }
 

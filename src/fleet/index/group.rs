@@ -67,25 +67,102 @@ pub enum Stale {
     Abandoned { age_s: f64 },
 }
 
+/// The version first, so that a newer format is named as such, not as garbage.
+fn check_version(bytes: &[u8]) -> Result<(), Stale> {
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let version: Version =
+        serde_json::from_slice(bytes).map_err(|e| Stale::Unreadable(e.to_string()))?;
+    if version.format_version != INDEX_FORMAT_VERSION {
+        return Err(Stale::Version {
+            found: version.format_version,
+        });
+    }
+    Ok(())
+}
+
 impl GroupIndex {
     pub fn parse(bytes: &[u8]) -> Result<Self, Stale> {
-        // The version first, so that a newer format is named as such, not as garbage.
-        #[derive(Deserialize)]
-        struct Version {
-            format_version: u32,
-        }
-        let version: Version =
-            serde_json::from_slice(bytes).map_err(|e| Stale::Unreadable(e.to_string()))?;
-        if version.format_version != INDEX_FORMAT_VERSION {
-            return Err(Stale::Version {
-                found: version.format_version,
-            });
-        }
+        check_version(bytes)?;
         serde_json::from_slice(bytes).map_err(|e| Stale::Unreadable(e.to_string()))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Whether the index can stand for the per-run files (see [`Outline::check`]).
+    pub fn check(
+        &self,
+        run_id: &str,
+        run_yaml: Option<&str>,
+        planned: &[RunKey],
+        now: f64,
+    ) -> Result<(), Stale> {
+        Outline {
+            run_id: self.run_id.clone(),
+            live: self.live,
+            written_at: self.written_at,
+            run_yaml: self.run_yaml.clone(),
+            runs: self
+                .runs
+                .iter()
+                .map(|r| RunId {
+                    task: r.task.clone(),
+                    seed: r.seed,
+                })
+                .collect(),
+        }
+        .check(run_id, run_yaml, planned, now)
+    }
+
+    /// Hands every record of a stored index to `sink`, in order, one at a time: a
+    /// reader of 100,000 runs never holds them all. Parse [`Outline`] first: the
+    /// records reach `sink` before the end of the index is known to parse.
+    pub fn stream_runs(bytes: &[u8], sink: &mut dyn FnMut(RunRecord)) -> Result<(), Stale> {
+        check_version(bytes)?;
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde::de::DeserializeSeed::deserialize(Fields(sink), &mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| Stale::Unreadable(e.to_string()))
+    }
+}
+
+/// An index without its records, but each run's key: enough to check it, in a fraction
+/// of the memory of the whole.
+#[derive(Debug, Deserialize)]
+pub struct Outline {
+    pub run_id: String,
+    pub live: bool,
+    pub written_at: f64,
+    pub run_yaml: Option<String>,
+    runs: Vec<RunId>,
+}
+
+/// A run's key, read from its whole record: an outline that parses vouches for every
+/// record of the index (each is parsed, and dropped at once).
+#[derive(Debug, Deserialize)]
+#[serde(from = "RunRecord")]
+struct RunId {
+    task: String,
+    seed: u64,
+}
+
+impl From<RunRecord> for RunId {
+    fn from(r: RunRecord) -> Self {
+        RunId {
+            task: r.task,
+            seed: r.seed,
+        }
+    }
+}
+
+impl Outline {
+    pub fn parse(bytes: &[u8]) -> Result<Self, Stale> {
+        check_version(bytes)?;
+        serde_json::from_slice(bytes).map_err(|e| Stale::Unreadable(e.to_string()))
     }
 
     /// Whether the index can stand for the per-run files: written for this run and this
@@ -126,6 +203,108 @@ impl GroupIndex {
     }
 }
 
+/// The index's fields, `runs` streamed to the sink and the rest skipped.
+struct Fields<'s>(&'s mut dyn FnMut(RunRecord));
+
+impl<'de> serde::de::DeserializeSeed<'de> for Fields<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Fields<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a run-group index")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "runs" {
+                map.next_value_seed(Runs(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Runs<'s>(&'s mut dyn FnMut(RunRecord));
+
+impl<'de> serde::de::DeserializeSeed<'de> for Runs<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Runs<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of run records")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(record) = seq.next_element::<RunRecord>()? {
+            (self.0)(record);
+        }
+        Ok(())
+    }
+}
+
+/// A rebuilt index written as its records arrive, so that it is never held twice (as
+/// records and as bytes). The same JSON as [`GroupIndex::to_bytes`].
+pub struct IndexBytes {
+    buf: Vec<u8>,
+    first: bool,
+}
+
+impl IndexBytes {
+    pub fn start(
+        run_id: &str,
+        writer: Writer,
+        live: bool,
+        written_at: f64,
+        run_yaml: Option<&str>,
+    ) -> Self {
+        #[derive(Serialize)]
+        struct Header<'a> {
+            format_version: u32,
+            run_id: &'a str,
+            writer: Writer,
+            live: bool,
+            written_at: f64,
+            run_yaml: Option<&'a str>,
+        }
+        let mut buf = serde_json::to_vec(&Header {
+            format_version: INDEX_FORMAT_VERSION,
+            run_id,
+            writer,
+            live,
+            written_at,
+            run_yaml,
+        })
+        .unwrap_or_default();
+        // `{...}` becomes `{...,"runs":[`.
+        buf.pop();
+        buf.extend_from_slice(br#","runs":["#);
+        IndexBytes { buf, first: true }
+    }
+
+    pub fn push(&mut self, record: &RunRecord) {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        let _ = serde_json::to_writer(&mut self.buf, record);
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf.extend_from_slice(b"]}");
+        self.buf
+    }
+}
+
 /// How an index differs from a rebuild of the same run group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
@@ -155,29 +334,47 @@ impl std::fmt::Display for Difference {
 /// Every run where `index` and `rebuilt` disagree, in task and seed order. Both are
 /// sorted by task, then seed.
 pub fn differences(index: &[RunRecord], rebuilt: &[RunRecord]) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let (mut a, mut b) = (index.iter().peekable(), rebuilt.iter().peekable());
-    loop {
-        let order = match (a.peek(), b.peek()) {
-            (None, None) => break,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => (&x.task, x.seed).cmp(&(&y.task, y.seed)),
-        };
-        match order {
-            std::cmp::Ordering::Less => out.push(Difference::Extra(a.next().unwrap().key())),
-            std::cmp::Ordering::Greater => out.push(Difference::Missing(b.next().unwrap().key())),
-            std::cmp::Ordering::Equal => {
-                let (x, y) = (a.next().unwrap(), b.next().unwrap());
-                if x.generation < y.generation {
-                    out.push(Difference::Behind(x.key()));
-                } else if !same(x, y) {
-                    out.push(Difference::Changed(x.key()));
-                }
-            }
+    let mut compare = Comparer::new(index.to_vec());
+    for record in rebuilt {
+        compare.next(record);
+    }
+    compare.finish()
+}
+
+/// [`differences`] as the rebuilt records arrive, in order.
+pub struct Comparer {
+    index: std::iter::Peekable<std::vec::IntoIter<RunRecord>>,
+    out: Vec<Difference>,
+}
+
+impl Comparer {
+    pub fn new(index: Vec<RunRecord>) -> Self {
+        Comparer {
+            index: index.into_iter().peekable(),
+            out: Vec::new(),
         }
     }
-    out
+
+    pub fn next(&mut self, rebuilt: &RunRecord) {
+        let at = (&rebuilt.task, rebuilt.seed);
+        while let Some(x) = self.index.next_if(|x| (&x.task, x.seed) < at) {
+            self.out.push(Difference::Extra(x.key()));
+        }
+        match self.index.next_if(|x| (&x.task, x.seed) == at) {
+            Some(x) if x.generation < rebuilt.generation => {
+                self.out.push(Difference::Behind(x.key()))
+            }
+            Some(x) if !same(&x, rebuilt) => self.out.push(Difference::Changed(x.key())),
+            Some(_) => {}
+            None => self.out.push(Difference::Missing(rebuilt.key())),
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<Difference> {
+        self.out
+            .extend(self.index.by_ref().map(|x| Difference::Extra(x.key())));
+        self.out
+    }
 }
 
 /// Equal records; a running run's progress is left out, since its agent moves it on
@@ -271,6 +468,39 @@ mod tests {
         assert!(matches!(GroupIndex::parse(b"{"), Err(Stale::Unreadable(_))));
         let i = index(true, 5.0, &[("a", 0)]);
         assert_eq!(GroupIndex::parse(&i.to_bytes()), Ok(i));
+    }
+
+    #[test]
+    fn an_index_written_as_records_arrive_reads_back_whole_and_streams_in_order() {
+        let whole = index(false, 12.5, &[("a", 0), ("a", 1), ("b", 0)]);
+        let mut bytes =
+            IndexBytes::start("r", Writer::Controller, false, 12.5, Some("tasks: [a]\n"));
+        for r in &whole.runs {
+            bytes.push(r);
+        }
+        let bytes = bytes.finish();
+        assert_eq!(GroupIndex::parse(&bytes), Ok(whole.clone()));
+        let mut streamed = Vec::new();
+        GroupIndex::stream_runs(&bytes, &mut |r| streamed.push(r)).unwrap();
+        assert_eq!(streamed, whole.runs);
+        let outline = Outline::parse(&bytes).unwrap();
+        assert_eq!(
+            outline.check("r", Some("tasks: [a]\n"), &[key("b", 0)], 0.0),
+            Ok(())
+        );
+        // An empty group is a valid index too.
+        let empty = IndexBytes::start("r", Writer::Rebuild, false, 0.0, None).finish();
+        assert_eq!(GroupIndex::parse(&empty).unwrap().runs, []);
+    }
+
+    #[test]
+    fn an_outline_vouches_for_every_record() {
+        let mut bytes = index(false, 0.0, &[("a", 0)]).to_bytes();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        bytes = text
+            .replace(r#""generation":0"#, r#""generation":"x""#)
+            .into_bytes();
+        assert!(matches!(Outline::parse(&bytes), Err(Stale::Unreadable(_))));
     }
 
     #[test]

@@ -8,12 +8,12 @@ mod record;
 mod writer;
 
 pub use group::{
-    Difference, GroupIndex, HEARTBEAT_S, INDEX_FORMAT_VERSION, LIVE_TIMEOUT_S, Stale, Writer,
-    differences,
+    Comparer, Difference, GroupIndex, HEARTBEAT_S, INDEX_FORMAT_VERSION, IndexBytes,
+    LIVE_TIMEOUT_S, Outline, Stale, Writer, differences,
 };
 pub use read::{
-    LoadOptions, Loaded, Quiet, REBUILD_CONCURRENCY, RebuildProgress, RunKeys, Source,
-    fetch_record, load, rebuild_records, stored_files,
+    LoadOptions, Quiet, REBUILD_CONCURRENCY, RebuildProgress, RunKeys, Source, fetch_record, load,
+    rebuild_into, rebuild_records, stored_files,
 };
 pub use record::{NodeGrade, ProgressSummary, RunFiles, RunRecord, UsageTotals};
 pub use writer::{DEBOUNCE_S, IndexKeeper};

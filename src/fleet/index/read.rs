@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use futures::stream::{self, StreamExt};
 
-use super::group::{Difference, GroupIndex, INDEX_FORMAT_VERSION, Stale, Writer, differences};
+use super::group::{Comparer, Difference, GroupIndex, IndexBytes, Outline, Stale, Writer};
 use super::record::{RunFiles, RunRecord};
 use crate::fleet::RunKey;
 use crate::store::{Store, StoreError, layout};
@@ -29,13 +29,6 @@ pub enum Source {
         /// The rebuilt index could not be written back (the records are good).
         write_error: Option<String>,
     },
-}
-
-/// A run group's records, sorted by task then seed.
-#[derive(Debug)]
-pub struct Loaded {
-    pub records: Vec<RunRecord>,
-    pub source: Source,
 }
 
 /// Receives a rebuild's progress: called once with the total, then once per run read.
@@ -78,8 +71,9 @@ impl Default for LoadOptions {
     }
 }
 
-/// The run group's records. `run_yaml` is the text of `run.yaml` (None: absent), and
-/// `planned` the runs it plans.
+/// Hands the run group's records to `sink`, in task and seed order, one at a time (a
+/// reader of 100,000 runs holds none it has not asked to keep). `run_yaml` is the text
+/// of `run.yaml` (None: absent), and `planned` the runs it plans.
 pub async fn load(
     store: &Store,
     run_id: &str,
@@ -87,57 +81,62 @@ pub async fn load(
     planned: &[RunKey],
     options: LoadOptions,
     progress: &mut dyn RebuildProgress,
-) -> Result<Loaded, StoreError> {
-    let rebuild = options.rebuild;
-    let stored = match store.get(&layout::index_key(run_id)).await? {
+    sink: &mut dyn FnMut(RunRecord),
+) -> Result<Source, StoreError> {
+    let stored = store.get(&layout::index_key(run_id)).await?;
+    let checked = match &stored {
         None => Err(Stale::Missing),
-        Some(bytes) => GroupIndex::parse(&bytes),
+        Some(bytes) => Outline::parse(bytes)
+            .and_then(|outline| outline.check(run_id, run_yaml, planned, now_s())),
     };
-    let checked = stored.and_then(|index| {
-        let fresh = index.check(run_id, run_yaml, planned, now_s());
-        Ok((index, fresh))
-    });
-    let (previous, why) = match checked {
-        Ok((index, Ok(()))) if !rebuild => {
-            return Ok(Loaded {
-                records: index.runs,
-                source: Source::Index,
-            });
+    if let (Ok(()), Some(bytes), false) = (&checked, &stored, options.rebuild) {
+        // The outline parsed every record in full, so streaming them cannot fail; were it
+        // to, a rebuild must not hand over the records already given a second time.
+        let mut given = 0usize;
+        let streamed = GroupIndex::stream_runs(bytes, &mut |r| {
+            given += 1;
+            sink(r)
+        });
+        if streamed.is_ok() || given > 0 {
+            return Ok(Source::Index);
         }
-        Ok((index, fresh)) => (Some(index), fresh.err()),
-        Err(why) => (None, Some(why)),
+    }
+    // The previous records, to compare with, only when a rebuild was asked for: a stale
+    // index is simply replaced.
+    let mut compare = match (&stored, options.rebuild) {
+        (Some(bytes), true) => GroupIndex::parse(bytes).ok().map(|i| Comparer::new(i.runs)),
+        _ => None,
     };
-    let records = rebuild_records(store, run_id, planned, progress).await?;
-    let differences = previous
-        .as_ref()
-        .map(|p| differences(&p.runs, &records))
-        .unwrap_or_default();
-    let index = GroupIndex {
-        format_version: INDEX_FORMAT_VERSION,
-        run_id: run_id.to_owned(),
-        writer: Writer::Rebuild,
-        live: false,
-        written_at: now_s(),
-        run_yaml: run_yaml.map(str::to_owned),
-        runs: records,
-    };
+    drop(stored);
+    let written_at = now_s();
+    let mut bytes = options
+        .write_back
+        .then(|| IndexBytes::start(run_id, Writer::Rebuild, false, written_at, run_yaml));
+    let mut runs = 0;
+    rebuild_into(store, run_id, planned, progress, &mut |record| {
+        runs += 1;
+        if let Some(c) = &mut compare {
+            c.next(&record);
+        }
+        if let Some(b) = &mut bytes {
+            b.push(&record);
+        }
+        sink(record);
+    })
+    .await?;
     // Nothing to index is no run group at all: the caller says so, and nothing is written.
-    let write_error = if !options.write_back || (run_yaml.is_none() && index.runs.is_empty()) {
-        None
-    } else {
-        store
-            .put(&layout::index_key(run_id), index.to_bytes())
+    let write_error = match bytes {
+        Some(b) if run_yaml.is_some() || runs > 0 => store
+            .put(&layout::index_key(run_id), b.finish())
             .await
             .err()
-            .map(|e| e.to_string())
+            .map(|e| e.to_string()),
+        _ => None,
     };
-    Ok(Loaded {
-        records: index.runs,
-        source: Source::Rebuilt {
-            why: if rebuild { None } else { why },
-            differences,
-            write_error,
-        },
+    Ok(Source::Rebuilt {
+        why: if options.rebuild { None } else { checked.err() },
+        differences: compare.map(Comparer::finish).unwrap_or_default(),
+        write_error,
     })
 }
 
@@ -149,6 +148,20 @@ pub async fn rebuild_records(
     planned: &[RunKey],
     progress: &mut dyn RebuildProgress,
 ) -> Result<Vec<RunRecord>, StoreError> {
+    let mut records = Vec::new();
+    rebuild_into(store, run_id, planned, progress, &mut |r| records.push(r)).await?;
+    Ok(records)
+}
+
+/// [`rebuild_records`], each record handed to `sink` as soon as it and every record
+/// before it are read: in order, with 64 runs in flight.
+pub async fn rebuild_into(
+    store: &Store,
+    run_id: &str,
+    planned: &[RunKey],
+    progress: &mut dyn RebuildProgress,
+    sink: &mut dyn FnMut(RunRecord),
+) -> Result<(), StoreError> {
     let mut runs = stored_files(store, run_id).await?;
     for key in planned {
         runs.entry(key.clone()).or_default();
@@ -156,15 +169,13 @@ pub async fn rebuild_records(
     progress.start(runs.len());
     let mut read = stream::iter(runs)
         .map(|(key, files)| async move { fetch_known(store, &key, &files).await })
-        .buffer_unordered(REBUILD_CONCURRENCY);
-    let mut records = Vec::new();
+        .buffered(REBUILD_CONCURRENCY);
     while let Some(record) = read.next().await {
-        records.push(record?);
+        sink(record?);
         progress.advance();
     }
     progress.finish();
-    records.sort_by(|a, b| (&a.task, a.seed).cmp(&(&b.task, b.seed)));
-    Ok(records)
+    Ok(())
 }
 
 /// The keys of one run's files that a record is made from (None: not in the store).
