@@ -5,14 +5,16 @@ store and on a local S3-compatible server (moto) on 127.0.0.1, side by side in o
 
 Each run group is MLE-bench-shaped: competitions x seeds, every run with status.json,
 grade.json (a competition report scored against the competition's real thresholds),
-agent/usage.json and agent/progress.json, as `aide-fleet run` leaves them. 1,050 and
-10,050 runs are 75 competitions x 14 and x 134 seeds; 100,000 runs are 100 tasks (the 82
-MLE-bench competitions and 18 unknown to the catalog) x 1,000 seeds, since a suite allows
-at most 1,000 seeds.
+agent/usage.json and agent/progress.json, as `aide-fleet run` leaves them. About 1,000
+and 10,000 runs are the 72 split-`all` competitions with a leaderboard x 15 and x 140
+seeds (1,080 and 10,080 runs); 100,000 runs are 100 tasks (the MLE-bench competitions
+with a leaderboard and synthetic ones the catalog does not know) x 1,000 seeds, since a
+suite allows at most 1,000 seeds.
 
 Measured per command (a fresh process each): wall-clock seconds, the process's peak
-resident memory (wait4's ru_maxrss), and on S3 the requests the server logged while the
-command ran. `report` publishes its files to the store, as it does by default (about 7
+resident memory (GNU time's %M), and on S3 the requests the server logged while the
+command ran; and, once per S3 group, the server's own ceiling: GETs per second with 64
+boto3 clients in flight, the bound for any reader of per-run files. `report` publishes its files to the store, as it does by default (about 7
 PUTs); its output goes to /dev/null. Generating and uploading the groups is not timed.
 
 Usage: scripts/bench_index.py [--bin target/release/aide-fleet] [--dir-sizes 1050,10050,100000]
@@ -217,20 +219,41 @@ class Moto:
 
 
 def measure(argv, env, moto=None):
-    """(seconds, peak RSS MiB, requests or None, stderr tail) of one command."""
+    """(seconds, peak RSS MiB, requests or None, stderr tail) of one command. The peak
+    comes from GNU time's %M: a child's ru_maxrss counts what its parent held at the fork
+    (this script holds whole run groups), GNU time's own is a few MiB."""
     before = moto.requests() if moto else None
     err = tempfile.TemporaryFile()
+    rss = tempfile.NamedTemporaryFile(suffix=".rss", delete=False)
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv],
+                          stdout=subprocess.DEVNULL, stderr=err, env=env)
     seconds = time.perf_counter() - start
     err.seek(0)
     tail = err.read().decode(errors="replace")[-400:]
-    if os.waitstatus_to_exitcode(status) != 0:
+    if proc.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed:\n{tail}")
+    peak_kib = int(Path(rss.name).read_text().split()[-1])
+    os.unlink(rss.name)
     time.sleep(0.2 if moto else 0)  # the server's log line is written after the reply
     requests = moto.requests() - before if moto else None
-    return seconds, usage.ru_maxrss / 1024, requests, tail
+    return seconds, peak_kib / 1024, requests, tail
+
+
+def server_ceiling(url, bucket, prefix, n=4000):
+    """GETs per second the server answers with 64 clients in flight (boto3, no parsing):
+    the most any reader of per-run files can get from it."""
+    client = s3_client(url)
+    keys = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys += [o["Key"] for o in page.get("Contents", [])]
+        if len(keys) >= n:
+            break
+    keys = keys[:n]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(64) as pool:
+        list(pool.map(lambda k: client.get_object(Bucket=bucket, Key=k)["Body"].read(), keys))
+    return len(keys) / (time.perf_counter() - start)
 
 
 def main():
@@ -280,6 +303,10 @@ def main():
                     bucket = f"bench-{size}"
                     client.create_bucket(Bucket=bucket)
                     write_s3(moto.url, bucket, "fleet", run_id, yaml, tasks, seeds)
+                    ceiling = server_ceiling(moto.url, bucket, f"fleet/runs/{run_id}/tasks/")
+                    print(f"{len(tasks) * seeds:>7} s3   the server's ceiling: {ceiling:.0f} GETs/s "
+                          f"(boto3, 64 threads): 4 GETs a run cost {4 / ceiling * 1000:.1f} ms at best",
+                          flush=True)
                     store = ["--store", f"s3://{bucket}/fleet", "--s3-endpoint", moto.url]
                     report = bench + ["report", run_id, "--format", "json"] + store
                     status = bench + ["status", run_id] + store
