@@ -265,17 +265,24 @@ impl S3Store {
         local::commit(&tmp, dest).map(|()| true)
     }
 
-    /// Every key under `prefix`, relative to the store's root, sorted.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+    /// The store's root in the bucket and `prefix` under it, for a listing.
+    fn listing(&self, prefix: &str) -> Result<(String, String), StoreError> {
         validate_prefix(prefix)?;
-        let i = &self.inner;
+        let base = &self.inner.base;
         // The root of a store under a bucket prefix is "base/", so that "base2/..." is not in it.
-        let root = if i.base.is_empty() {
+        let root = if base.is_empty() {
             String::new()
         } else {
-            format!("{}/", i.base)
+            format!("{base}/")
         };
-        let full_prefix = format!("{root}{prefix}");
+        let full = format!("{root}{prefix}");
+        Ok((root, full))
+    }
+
+    /// Every key under `prefix`, relative to the store's root, sorted.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let (root, full_prefix) = self.listing(prefix)?;
+        let i = &self.inner;
         let mut pages = i
             .client
             .list_objects_v2()
@@ -308,14 +315,8 @@ impl S3Store {
     }
 
     pub async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        validate_prefix(prefix)?;
+        let (_, full_prefix) = self.listing(prefix)?;
         let i = &self.inner;
-        let root = if i.base.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", i.base)
-        };
-        let full_prefix = format!("{root}{prefix}");
         let mut pages = i
             .client
             .list_objects_v2()

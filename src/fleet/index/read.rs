@@ -243,7 +243,7 @@ pub async fn stored_files(
     Ok(runs)
 }
 
-/// A run's record from the files a listing found, fetched at once.
+/// A run's record from the files named (absent ones are not asked for), fetched at once.
 async fn fetch_known(
     store: &Store,
     key: &RunKey,
@@ -286,7 +286,8 @@ async fn fetch_known(
     ))
 }
 
-/// One run's record from its files, every file fetched at once.
+/// One run's record from its files, read back when the run ends (the files named by the
+/// layout; node grades found by listing the run's nodes).
 pub async fn fetch_record(
     store: &Store,
     run_id: &str,
@@ -294,40 +295,18 @@ pub async fn fetch_record(
 ) -> Result<RunRecord, StoreError> {
     let (task, seed) = (key.task.as_str(), key.seed);
     let agent = layout::agent_prefix(run_id, task, seed);
-    let (usage_key, progress_key) = (
-        format!("{agent}/{}", crate::agent::USAGE_FILE),
-        format!("{agent}/{}", crate::agent::PROGRESS_FILE),
-    );
-    let nodes_prefix = format!("{agent}/nodes/");
-    let node_grades = async {
-        let keys = store.list(&nodes_prefix).await?;
-        let mut grades = Vec::new();
-        for key in keys.into_iter().filter(|k| k.ends_with(".grade.json")) {
-            if let Some(bytes) = store.get(&key).await? {
-                grades.push((key, bytes));
-            }
-        }
-        Ok::<_, StoreError>(grades)
-    };
-    let (status_key, grade_key) = (
-        layout::status_key(run_id, task, seed),
-        layout::grade_key(run_id, task, seed),
-    );
-    let (status, grade, usage, progress, node_grades) = futures::try_join!(
-        store.get(&status_key),
-        store.get(&grade_key),
-        store.get(&usage_key),
-        store.get(&progress_key),
+    let node_grades = store
+        .list(&format!("{agent}/nodes/"))
+        .await?
+        .into_iter()
+        .filter(|k| k.ends_with(".grade.json"))
+        .collect();
+    let files = RunKeys {
+        status: Some(layout::status_key(run_id, task, seed)),
+        grade: Some(layout::grade_key(run_id, task, seed)),
+        usage: Some(format!("{agent}/{}", crate::agent::USAGE_FILE)),
+        progress: Some(format!("{agent}/{}", crate::agent::PROGRESS_FILE)),
         node_grades,
-    )?;
-    Ok(RunRecord::from_files(
-        key,
-        RunFiles {
-            status,
-            grade,
-            usage,
-            progress,
-            node_grades,
-        },
-    ))
+    };
+    fetch_known(store, key, &files).await
 }
