@@ -14,8 +14,9 @@ suite allows at most 1,000 seeds.
 Measured per command (a fresh process each): wall-clock seconds, the process's peak
 resident memory (GNU time's %M), and on S3 the requests the server logged while the
 command ran; and, once per S3 group, the server's own ceiling: GETs per second with 64
-boto3 clients in flight, the bound for any reader of per-run files. `report` publishes its files to the store, as it does by default (about 7
-PUTs); its output goes to /dev/null. Generating and uploading the groups is not timed.
+boto3 clients in flight, the bound for any reader of per-run files. `report` publishes
+its files to the store, as it does by default (counted with the rest); its output goes to /dev/null.
+Generating and uploading the groups is not timed.
 
 Usage: scripts/bench_index.py [--bin target/release/aide-fleet] [--dir-sizes 1050,10050,100000]
                               [--s3-sizes 1050,10050] [--reps 3]
