@@ -5,13 +5,15 @@
 #![no_main]
 
 use aide_fleet::fleet::RunKey;
-use aide_fleet::fleet::index::{GroupIndex, RunFiles, RunRecord};
+use aide_fleet::fleet::index::{GroupIndex, Outline, RunFiles, RunRecord};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.split(|b| *b == 0);
-    if let Ok(index) = GroupIndex::parse(parts.next().unwrap_or_default()) {
-        let _ = index.check(&index.run_id, index.run_yaml.as_deref(), &[], index.written_at);
+    let index = parts.next().unwrap_or_default();
+    if let Ok(outline) = Outline::parse(index) {
+        let _ = outline.check(&outline.run_id, outline.run_yaml.as_deref(), &[], outline.written_at);
+        let _ = GroupIndex::stream_runs(index, &mut |_| {});
     }
     let mut next = || parts.next().map(<[u8]>::to_vec);
     let files = RunFiles {

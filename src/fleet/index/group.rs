@@ -93,31 +93,6 @@ impl GroupIndex {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    /// Whether the index can stand for the per-run files (see [`Outline::check`]).
-    pub fn check(
-        &self,
-        run_id: &str,
-        run_yaml: Option<&str>,
-        planned: &[RunKey],
-        now: f64,
-    ) -> Result<(), Stale> {
-        Outline {
-            run_id: self.run_id.clone(),
-            live: self.live,
-            written_at: self.written_at,
-            run_yaml: self.run_yaml.clone(),
-            runs: self
-                .runs
-                .iter()
-                .map(|r| RunId {
-                    task: r.task.clone(),
-                    seed: r.seed,
-                })
-                .collect(),
-        }
-        .check(run_id, run_yaml, planned, now)
-    }
-
     /// Hands every record of a stored index to `sink`, in order, one at a time: a
     /// reader of 100,000 runs never holds them all. Parse [`Outline`] first: the
     /// records reach `sink` before the end of the index is known to parse.
@@ -406,6 +381,11 @@ mod tests {
         }
     }
 
+    /// What a reader checks of `i`: its outline, read from its bytes.
+    fn outline(i: &GroupIndex) -> Outline {
+        Outline::parse(&i.to_bytes()).unwrap()
+    }
+
     fn index(live: bool, written_at: f64, runs: &[(&str, u64)]) -> GroupIndex {
         GroupIndex {
             format_version: INDEX_FORMAT_VERSION,
@@ -425,14 +405,17 @@ mod tests {
     fn a_closed_complete_index_for_the_same_plan_is_used_whatever_its_age() {
         let i = index(false, 0.0, &[("a", 0), ("a", 1)]);
         let planned = [key("a", 0), key("a", 1)];
-        assert_eq!(i.check("r", Some("tasks: [a]\n"), &planned, 1e9), Ok(()));
+        assert_eq!(
+            outline(&i).check("r", Some("tasks: [a]\n"), &planned, 1e9),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_live_index_is_used_until_its_controller_misses_its_heartbeats() {
         let i = index(true, 1000.0, &[("a", 0)]);
         let planned = [key("a", 0)];
-        let at = |s: f64| i.check("r", Some("tasks: [a]\n"), &planned, s);
+        let at = |s: f64| outline(&i).check("r", Some("tasks: [a]\n"), &planned, s);
         assert_eq!(at(1000.0 + LIVE_TIMEOUT_S), Ok(()));
         assert!(matches!(
             at(1001.0 + LIVE_TIMEOUT_S),
@@ -445,18 +428,18 @@ mod tests {
         let i = index(false, 0.0, &[("a", 0)]);
         let planned = [key("a", 0), key("a", 1), key("b", 0)];
         assert_eq!(
-            i.check("r", Some("tasks: [a]\n"), &planned, 0.0),
+            outline(&i).check("r", Some("tasks: [a]\n"), &planned, 0.0),
             Err(Stale::Incomplete {
                 missing: 2,
                 planned: 3
             })
         );
         assert_eq!(
-            i.check("r", Some("tasks: [a, b]\n"), &planned[..1], 0.0),
+            outline(&i).check("r", Some("tasks: [a, b]\n"), &planned[..1], 0.0),
             Err(Stale::PlanChanged)
         );
         assert_eq!(
-            i.check("q", Some("tasks: [a]\n"), &planned[..1], 0.0),
+            outline(&i).check("q", Some("tasks: [a]\n"), &planned[..1], 0.0),
             Err(Stale::OtherRun("r".into()))
         );
     }
