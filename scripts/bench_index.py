@@ -11,6 +11,13 @@ seeds (1,080 and 10,080 runs); 100,000 runs are 100 tasks (the MLE-bench competi
 with a leaderboard and synthetic ones the catalog does not know) x 1,000 seeds, since a
 suite allows at most 1,000 seeds.
 
+Rebuilds, in the order run: `report --rebuild` reads every run's files (the check; it
+writes the index back, not the runs' stamps); with the index deleted, `status` rebuilds
+it as any reader would, reading the files of every run that has no stamped record
+(`index-record.json`, which the controller writes when a run ends; these synthetic runs
+have none) and stamping each; with the index deleted again, `report` and then `status`
+rebuild it from those stamps, one read per run, since no file changed.
+
 Measured per command (a fresh process each): wall-clock seconds, the process's peak
 resident memory (GNU time's %M), and on S3 the requests the server logged while the
 command ran; and, once per S3 group, the server's own ceiling: GETs per second with 64
@@ -291,8 +298,14 @@ def main():
             record("dir", len(tasks) * seeds, "report --rebuild", report + ["--rebuild"], reps=1)
             record("dir", len(tasks) * seeds, "report (index)", report)
             record("dir", len(tasks) * seeds, "status (index)", status)
-            (root / "runs" / run_id / "index.json").unlink()
-            record("dir", len(tasks) * seeds, "status (no index: rebuild)", status, reps=1)
+            n = len(tasks) * seeds
+            index = root / "runs" / run_id / "index.json"
+            index.unlink()
+            record("dir", n, "status (no index: rebuild)", status, reps=1)
+            index.unlink()
+            record("dir", n, "report (no index: stamps)", report, reps=1)
+            index.unlink()
+            record("dir", n, "status (no index: stamps)", status, reps=1)
             shutil.rmtree(root / "runs" / run_id)
         s3_sizes = [int(s) for s in args.s3_sizes.split(",") if s]
         if s3_sizes:
@@ -315,8 +328,13 @@ def main():
                     record("s3", n, "report --rebuild", report + ["--rebuild"], moto, reps=1)
                     record("s3", n, "report (index)", report, moto)
                     record("s3", n, "status (index)", status, moto)
-                    client.delete_object(Bucket=bucket, Key=f"fleet/runs/{run_id}/index.json")
+                    index = f"fleet/runs/{run_id}/index.json"
+                    client.delete_object(Bucket=bucket, Key=index)
                     record("s3", n, "status (no index: rebuild)", status, moto, reps=1)
+                    client.delete_object(Bucket=bucket, Key=index)
+                    record("s3", n, "report (no index: stamps)", report, moto, reps=1)
+                    client.delete_object(Bucket=bucket, Key=index)
+                    record("s3", n, "status (no index: stamps)", status, moto, reps=1)
             finally:
                 moto.stop()
     finally:

@@ -7,6 +7,7 @@ use super::dir::DirStore;
 use super::error::StoreError;
 use super::options::StoreOptions;
 use super::s3::S3Store;
+use super::version::{Listed, Versioned};
 
 /// An artifact store: a directory or an S3 bucket prefix, with the same keys and
 /// behaviour. Cloning is cheap (the S3 client is shared).
@@ -97,6 +98,15 @@ impl Store {
         }
     }
 
+    /// The object's bytes with its version (S3's ETag; a directory store's inode, size
+    /// and time), which a versioned listing reports alike; None when there is no such key.
+    pub async fn get_versioned(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        match self {
+            Store::Dir(d) => d.get_versioned(key).await,
+            Store::S3(s) => s.get_versioned(key).await,
+        }
+    }
+
     /// Uploads a local file (S3: in parts above the multipart threshold).
     pub async fn put_file(&self, key: &str, path: &Path) -> Result<(), StoreError> {
         match self {
@@ -119,6 +129,14 @@ impl Store {
         match self {
             Store::Dir(d) => d.list(prefix).await,
             Store::S3(s) => s.list(prefix).await,
+        }
+    }
+
+    /// [`Store::list`] with each key's version, as [`Store::get_versioned`] reports it.
+    pub async fn list_versioned(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        match self {
+            Store::Dir(d) => d.list_versioned(prefix).await,
+            Store::S3(s) => s.list_versioned(prefix).await,
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::error::StoreError;
 use super::key::{validate_key, validate_prefix};
 use super::local;
+use super::version::{Listed, Versioned};
 
 #[derive(Debug, Clone)]
 pub struct DirStore {
@@ -60,6 +61,30 @@ impl DirStore {
         .await
     }
 
+    /// The bytes and the version of the file read: the open file is the one measured, so
+    /// a write that lands meanwhile (a rename over it) cannot mix two versions.
+    pub async fn get_versioned(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        let path = self.path_of(key)?;
+        blocking(move || {
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(cause) => return Err(StoreError::Io { path, cause }),
+            };
+            let read = file.metadata().and_then(|meta| {
+                let mut bytes = Vec::with_capacity(meta.len() as usize);
+                io::Read::read_to_end(&mut file, &mut bytes)?;
+                Ok(Versioned {
+                    bytes,
+                    version: Some(version_of(&meta)),
+                })
+            });
+            read.map(Some)
+                .map_err(|cause| StoreError::Io { path, cause })
+        })
+        .await
+    }
+
     pub async fn put_file(&self, key: &str, src: &Path) -> Result<(), StoreError> {
         let path = self.path_of(key)?;
         let src = src.to_path_buf();
@@ -79,6 +104,16 @@ impl DirStore {
     }
 
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let listed = self.walk_prefix(prefix, false).await?;
+        Ok(listed.into_iter().map(|l| l.key).collect())
+    }
+
+    /// [`DirStore::list`] with each file's version.
+    pub async fn list_versioned(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        self.walk_prefix(prefix, true).await
+    }
+
+    async fn walk_prefix(&self, prefix: &str, versions: bool) -> Result<Vec<Listed>, StoreError> {
         validate_prefix(prefix)?;
         let root = self.root.to_path_buf();
         let prefix = prefix.to_string();
@@ -92,11 +127,11 @@ impl DirStore {
                 .split('/')
                 .filter(|s| !s.is_empty())
                 .fold(root, |p, s| p.join(s));
-            let mut keys = Vec::new();
-            walk(&start, &dir, &mut keys)?;
-            keys.retain(|k| k.starts_with(&prefix));
-            keys.sort();
-            Ok(keys)
+            let mut listed = Vec::new();
+            walk(&start, &dir, versions, &mut listed)?;
+            listed.retain(|l| l.key.starts_with(&prefix));
+            listed.sort_by(|a, b| a.key.cmp(&b.key));
+            Ok(listed)
         })
         .await
     }
@@ -151,9 +186,28 @@ impl DirStore {
     }
 }
 
-/// Appends the keys of every regular file under `dir` (whose key is `dir_key`). Symlinks
-/// are not followed, so a walk never leaves the root or loops.
-fn walk(dir: &Path, dir_key: &str, keys: &mut Vec<String>) -> Result<(), StoreError> {
+/// A file's version: its inode, size and modification time. Every write renames a new
+/// file into place, so a write changes the inode or the time even at the same size.
+fn version_of(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "{:x}-{}-{}.{:09}",
+        meta.ino(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    )
+}
+
+/// Appends every regular file under `dir` (whose key is `dir_key`), with its version when
+/// asked (one stat each). Symlinks are not followed, so a walk never leaves the root or
+/// loops.
+fn walk(
+    dir: &Path,
+    dir_key: &str,
+    versions: bool,
+    listed: &mut Vec<Listed>,
+) -> Result<(), StoreError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -179,9 +233,14 @@ fn walk(dir: &Path, dir_key: &str, keys: &mut Vec<String>) -> Result<(), StoreEr
         let key = super::key::join(dir_key, &name);
         let kind = entry.file_type().map_err(StoreError::io(entry.path()))?;
         if kind.is_dir() {
-            walk(&entry.path(), &key, keys)?;
+            walk(&entry.path(), &key, versions, listed)?;
         } else if kind.is_file() {
-            keys.push(key);
+            // A file removed since the directory was read has no version: it is listed
+            // without one, and never matches a recorded version.
+            let version = versions
+                .then(|| entry.metadata().ok().map(|m| version_of(&m)))
+                .flatten();
+            listed.push(Listed { key, version });
         }
     }
     Ok(())

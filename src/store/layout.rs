@@ -89,6 +89,15 @@ pub fn grade_key(run_id: &str, task: &str, seed: u64) -> String {
     format!("{}/grade.json", seed_prefix(run_id, task, seed))
 }
 
+/// A run's index record stamped with the versions of the files it was made from (see
+/// `fleet::index::stamped`): a rebuild reads it instead of those files while they match.
+pub fn stamped_record_key(run_id: &str, task: &str, seed: u64) -> String {
+    format!("{}/{STAMPED_RECORD_FILE}", seed_prefix(run_id, task, seed))
+}
+
+/// The stamped record's name in a run's directory.
+pub const STAMPED_RECORD_FILE: &str = "index-record.json";
+
 pub fn index_key(run_id: &str) -> String {
     format!("runs/{run_id}/index.json")
 }

@@ -12,6 +12,7 @@ mod multipart;
 mod options;
 mod s3;
 mod s3_error;
+mod version;
 
 pub use backend::Store;
 pub use dir::DirStore;
@@ -20,3 +21,4 @@ pub use key::{validate_key, validate_prefix};
 pub use mirror::{Mirror, MirrorReport, download_prefix};
 pub use options::{ChecksumMode, MIN_PART_SIZE, StoreOptions};
 pub use s3::S3Store;
+pub use version::{Listed, Versioned};

@@ -12,6 +12,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use tokio::io::AsyncWriteExt;
 
@@ -21,6 +22,7 @@ use super::local;
 use super::multipart;
 use super::options::{ChecksumMode, MIN_PART_SIZE, StoreOptions};
 use super::s3_error::{Target, classify};
+use super::version::{Listed, Versioned};
 
 /// A server that accepts the connection but never answers (a paused or wedged endpoint)
 /// fails the attempt after this long instead of hanging; the upload is then retried.
@@ -187,19 +189,28 @@ impl S3Store {
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.get_versioned(key).await?.map(|v| v.bytes))
+    }
+
+    /// The object's bytes and the ETag of the object they came from.
+    pub async fn get_versioned(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
         let full = self.full_key(key)?;
-        let Some(body) = self.get_body(&full).await? else {
+        let Some(out) = self.get_object(&full).await? else {
             return Ok(None);
         };
-        let bytes = body.collect().await.map_err(|e| StoreError::S3 {
+        let version = out.e_tag().map(str::to_string);
+        let bytes = out.body.collect().await.map_err(|e| StoreError::S3 {
             location: self.target(&full).location(),
             operation: "GetObject",
             detail: format!("reading the body: {e}"),
         })?;
-        Ok(Some(bytes.into_bytes().to_vec()))
+        Ok(Some(Versioned {
+            bytes: bytes.into_bytes().to_vec(),
+            version,
+        }))
     }
 
-    async fn get_body(&self, full: &str) -> Result<Option<ByteStream>, StoreError> {
+    async fn get_object(&self, full: &str) -> Result<Option<GetObjectOutput>, StoreError> {
         let i = &self.inner;
         match i
             .client
@@ -209,7 +220,7 @@ impl S3Store {
             .send()
             .await
         {
-            Ok(out) => Ok(Some(out.body)),
+            Ok(out) => Ok(Some(out)),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
             Err(e) => Err(classify("GetObject", &self.target(full), e)),
         }
@@ -243,7 +254,7 @@ impl S3Store {
     /// Downloads `key` to `dest` (atomically, creating its directory); false if absent.
     pub async fn get_file(&self, key: &str, dest: &Path) -> Result<bool, StoreError> {
         let full = self.full_key(key)?;
-        let Some(body) = self.get_body(&full).await? else {
+        let Some(body) = self.get_object(&full).await?.map(|out| out.body) else {
             return Ok(false);
         };
         local::create_parent(dest)?;
@@ -281,6 +292,12 @@ impl S3Store {
 
     /// Every key under `prefix`, relative to the store's root, sorted.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let listed = self.list_versioned(prefix).await?;
+        Ok(listed.into_iter().map(|l| l.key).collect())
+    }
+
+    /// [`S3Store::list`] with each object's ETag, which the listing carries at no cost.
+    pub async fn list_versioned(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
         let (root, full_prefix) = self.listing(prefix)?;
         let i = &self.inner;
         let mut pages = i
@@ -301,7 +318,10 @@ impl S3Store {
                 // Objects written by other tools may have keys this store cannot address
                 // (e.g. "a//b"); they are left out rather than half-handled.
                 if validate_key(key).is_ok() {
-                    keys.push(key.to_string());
+                    keys.push(Listed {
+                        key: key.to_string(),
+                        version: object.e_tag().map(str::to_string),
+                    });
                 } else {
                     tracing::warn!(
                         "store: skipping s3://{}/{root}{key}: not a valid key",
@@ -310,7 +330,7 @@ impl S3Store {
                 }
             }
         }
-        keys.sort();
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(keys)
     }
 

@@ -152,6 +152,77 @@ async fn a_file_changed_behind_the_controllers_back_is_found_by_a_rebuild_and_wi
     }
 }
 
+/// The total cost a report of `run` shows.
+fn report_cost(store: &Path, run: &str, extra: &[&str]) -> f64 {
+    report_json(store, run, extra).0["totals"]["cost_usd"]
+        .as_f64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_index_is_rebuilt_from_each_runs_stamp_until_one_of_its_files_changes() {
+    let llm = ScriptedLlm::start(sample_submitter(0.0)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let suite = write_suite(tmp.path(), &["demo-binary"], 2, 2, 2);
+    run(fleet_run(
+        &llm.url(),
+        &suite,
+        &store,
+        "stamp",
+        &benchmarks(),
+    ))
+    .await
+    .assert_success();
+    let cost = report_cost(&store, "stamp", &[]);
+    let seed = |k: u64| store.join(format!("runs/stamp/tasks/demo-binary/seed-{k}"));
+
+    // The controller stamped every run it ended with the files its record came from.
+    for k in 0..2 {
+        let stamp = read_json(&seed(k).join("index-record.json"));
+        let sources: Vec<&str> = stamp["sources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for file in [
+            "status.json",
+            "grade.json",
+            "agent/usage.json",
+            "agent/progress.json",
+        ] {
+            assert!(sources.contains(&file), "{file} in {sources:?}");
+        }
+    }
+
+    // Seed 0's stamp gets a mark no file holds, in every cost a report might take: a
+    // rebuild that shows it read the stamp.
+    let stamp_path = seed(0).join("index-record.json");
+    let mut stamp = read_json(&stamp_path);
+    for part in ["usage", "progress", "status"] {
+        stamp["record"][part]["cost_usd"] = serde_json::json!(1000.0);
+    }
+    std::fs::write(&stamp_path, serde_json::to_vec(&stamp).unwrap()).unwrap();
+    let index = store.join("runs/stamp/index.json");
+    std::fs::remove_file(&index).unwrap();
+    assert_eq!(report_cost(&store, "stamp", &[]), cost + 1000.0);
+
+    // `--rebuild` checks against the files themselves, stamps unread.
+    assert_eq!(report_cost(&store, "stamp", &["--rebuild"]), cost);
+
+    // A file rewritten (same bytes, new version) makes its run's stamp stale: the next
+    // rebuild reads that run's files and stamps it anew.
+    let usage = seed(0).join("agent/usage.json");
+    let bytes = std::fs::read(&usage).unwrap();
+    std::fs::remove_file(&usage).unwrap();
+    std::fs::write(&usage, bytes).unwrap();
+    std::fs::remove_file(&index).unwrap();
+    assert_eq!(report_cost(&store, "stamp", &[]), cost);
+    let restamped = read_json(&stamp_path);
+    assert!(restamped["record"]["usage"]["cost_usd"].as_f64().unwrap() < 1000.0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_without_an_index_reports_by_rebuilding_it_and_status_reads_it() {
     let llm = ScriptedLlm::start(sample_submitter(0.0)).await;

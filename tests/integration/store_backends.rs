@@ -78,6 +78,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     put_get_overwrite_and_delete,
+    a_listing_and_a_read_report_the_same_version_and_a_write_changes_it,
     absent_keys_read_as_none,
     list_is_recursive_sorted_and_a_plain_string_prefix,
     list_pages_past_a_thousand_keys,
@@ -86,6 +87,27 @@ on_both_backends!(
     small_files_round_trip_through_put_file_and_get_file,
     keys_that_could_escape_the_root_are_rejected,
 );
+
+async fn a_listing_and_a_read_report_the_same_version_and_a_write_changes_it(store: &Store) {
+    store.put("v/a.json", b"1".to_vec()).await.unwrap();
+    store.put("v/b.json", b"1".to_vec()).await.unwrap();
+    let listed = store.list_versioned("v/").await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(keys, ["v/a.json", "v/b.json"]);
+    let read = store.get_versioned("v/a.json").await.unwrap().unwrap();
+    assert_eq!(read.bytes, b"1");
+    assert!(read.version.is_some());
+    assert_eq!(listed[0].version, read.version);
+
+    store.put("v/a.json", b"2".to_vec()).await.unwrap();
+    let reread = store.get_versioned("v/a.json").await.unwrap().unwrap();
+    assert_ne!(reread.version, read.version);
+    assert_eq!(
+        store.list_versioned("v/a").await.unwrap()[0].version,
+        reread.version
+    );
+    assert_eq!(store.get_versioned("v/none").await.unwrap(), None);
+}
 
 async fn put_get_overwrite_and_delete(store: &Store) {
     store

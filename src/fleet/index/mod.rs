@@ -5,6 +5,7 @@
 mod group;
 mod read;
 mod record;
+mod stamped;
 mod writer;
 
 pub use group::{
@@ -12,8 +13,9 @@ pub use group::{
     LIVE_TIMEOUT_S, Outline, Stale, Writer, differences,
 };
 pub use read::{
-    LoadOptions, Quiet, REBUILD_CONCURRENCY, RebuildProgress, RunKeys, Source, fetch_record, load,
-    rebuild_into, rebuild_records, stored_files,
+    LoadOptions, Quiet, REBUILD_CONCURRENCY, Reading, RebuildProgress, RunKeys, Source,
+    fetch_record, load, rebuild_into, rebuild_records, stored_files,
 };
 pub use record::{NodeGrade, ProgressSummary, RunFiles, RunRecord, UsageTotals};
+pub use stamped::{STAMPED_FORMAT_VERSION, StampedRecord};
 pub use writer::{DEBOUNCE_S, IndexKeeper};

@@ -9,8 +9,9 @@ use futures::stream::{self, StreamExt};
 
 use super::group::{Comparer, Difference, GroupIndex, IndexBytes, Outline, Stale, Writer};
 use super::record::{RunFiles, RunRecord};
+use super::stamped::StampedRecord;
 use crate::fleet::RunKey;
-use crate::store::{Store, StoreError, layout};
+use crate::store::{Listed, Store, StoreError, Versioned, layout};
 
 /// Runs read at once in a rebuild: store latency, not bandwidth, bounds it.
 pub const REBUILD_CONCURRENCY: usize = 64;
@@ -113,7 +114,16 @@ pub async fn load(
         .write_back
         .then(|| IndexBytes::start(run_id, Writer::Rebuild, false, written_at, run_yaml));
     let mut runs = 0;
-    rebuild_into(store, run_id, planned, progress, &mut |record| {
+    // Asked for, the rebuild is a check of the index against every file; a stale index
+    // is only replaced, so runs whose stamps still match need not be read again.
+    let reading = if options.rebuild {
+        Reading::Files
+    } else {
+        Reading::Stamped {
+            write: options.write_back,
+        }
+    };
+    rebuild_into(store, run_id, planned, reading, progress, &mut |record| {
         runs += 1;
         if let Some(c) = &mut compare {
             c.next(&record);
@@ -140,8 +150,8 @@ pub async fn load(
     })
 }
 
-/// Every run of the group from its files: the planned ones and any others found in the
-/// store, sorted by task then seed.
+/// Every run of the group from its files (every one read; stamps are not used): the
+/// planned ones and any others found in the store, sorted by task then seed.
 pub async fn rebuild_records(
     store: &Store,
     run_id: &str,
@@ -149,8 +159,22 @@ pub async fn rebuild_records(
     progress: &mut dyn RebuildProgress,
 ) -> Result<Vec<RunRecord>, StoreError> {
     let mut records = Vec::new();
-    rebuild_into(store, run_id, planned, progress, &mut |r| records.push(r)).await?;
+    rebuild_into(store, run_id, planned, Reading::Files, progress, &mut |r| {
+        records.push(r)
+    })
+    .await?;
     Ok(records)
+}
+
+/// How a rebuild reads a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Every file, stamps ignored and none written: the check of `--rebuild`.
+    Files,
+    /// A run's stamped record while its files are the versions it was made from, else
+    /// its files, stamped anew when `write` (a stamp that cannot be written only costs
+    /// the next rebuild its reads).
+    Stamped { write: bool },
 }
 
 /// [`rebuild_records`], each record handed to `sink` as soon as it and every record
@@ -159,6 +183,7 @@ pub async fn rebuild_into(
     store: &Store,
     run_id: &str,
     planned: &[RunKey],
+    reading: Reading,
     progress: &mut dyn RebuildProgress,
     sink: &mut dyn FnMut(RunRecord),
 ) -> Result<(), StoreError> {
@@ -168,7 +193,7 @@ pub async fn rebuild_into(
     }
     progress.start(runs.len());
     let mut read = stream::iter(runs)
-        .map(|(key, files)| async move { fetch_known(store, &key, &files).await })
+        .map(|(key, files)| async move { read_run(store, run_id, &key, &files, reading).await })
         .buffered(REBUILD_CONCURRENCY);
     while let Some(record) = read.next().await {
         sink(record?);
@@ -178,19 +203,101 @@ pub async fn rebuild_into(
     Ok(())
 }
 
-/// The keys of one run's files that a record is made from (None: not in the store).
-#[derive(Debug, Default)]
-pub struct RunKeys {
-    status: Option<String>,
-    grade: Option<String>,
-    usage: Option<String>,
-    progress: Option<String>,
-    node_grades: Vec<String>,
+/// One run's record: from its stamp when that is allowed and still matches, else from
+/// its files.
+async fn read_run(
+    store: &Store,
+    run_id: &str,
+    key: &RunKey,
+    files: &RunKeys,
+    reading: Reading,
+) -> Result<RunRecord, StoreError> {
+    let Reading::Stamped { write } = reading else {
+        return Ok(fetch_known(store, key, files).await?.0);
+    };
+    if files.stamped {
+        let stamp_key = layout::stamped_record_key(run_id, &key.task, key.seed);
+        if let Some(bytes) = store.get(&stamp_key).await? {
+            if let Some(record) = StampedRecord::check(&bytes, key, &files.versions()) {
+                return Ok(record);
+            }
+        }
+    }
+    let (record, sources) = fetch_known(store, key, files).await?;
+    if write && !sources.is_empty() {
+        stamp(store, run_id, &record, sources).await;
+    }
+    Ok(record)
 }
 
-/// Every run that has anything in the store, with the keys of its files: one listing
-/// per task, the tasks listed at once. A listing page holds a thousand keys, so this
-/// costs a few requests per task where one per run would cost thousands.
+/// Writes a run's stamped record, best effort: it is a cache of its files.
+async fn stamp(
+    store: &Store,
+    run_id: &str,
+    record: &RunRecord,
+    sources: BTreeMap<String, Option<String>>,
+) {
+    let Some(stamped) = StampedRecord::new(record.clone(), sources) else {
+        return;
+    };
+    let key = layout::stamped_record_key(run_id, &record.task, record.seed);
+    if let Err(e) = store.put(&key, stamped.to_bytes()).await {
+        tracing::debug!(key, error = %e, "a run's stamped record was not written");
+    }
+}
+
+/// One of a run's files as a listing found it.
+#[derive(Debug, Clone)]
+struct Found {
+    key: String,
+    version: Option<String>,
+}
+
+impl From<Listed> for Found {
+    fn from(l: Listed) -> Self {
+        Found {
+            key: l.key,
+            version: l.version,
+        }
+    }
+}
+
+/// The files of one run that a record is made from (None: not in the store), and
+/// whether it has a stamped record.
+#[derive(Debug, Default)]
+pub struct RunKeys {
+    status: Option<Found>,
+    grade: Option<Found>,
+    usage: Option<Found>,
+    progress: Option<Found>,
+    node_grades: Vec<Found>,
+    stamped: bool,
+}
+
+impl RunKeys {
+    fn files(&self) -> impl Iterator<Item = &Found> {
+        [&self.status, &self.grade, &self.usage, &self.progress]
+            .into_iter()
+            .flatten()
+            .chain(&self.node_grades)
+    }
+
+    /// Each file's name under its run's directory, with its listed version.
+    fn versions(&self) -> BTreeMap<String, Option<String>> {
+        self.files()
+            .map(|f| (run_relative(&f.key).to_string(), f.version.clone()))
+            .collect()
+    }
+}
+
+/// `runs/<id>/tasks/<task>/seed-<k>/agent/usage.json` -> `agent/usage.json`.
+fn run_relative(key: &str) -> &str {
+    key.splitn(6, '/').nth(5).unwrap_or(key)
+}
+
+/// Every run that has anything in the store, with its files and their versions: one
+/// listing per task, the tasks listed at once. A listing page holds a thousand keys, so
+/// this costs a few requests per task where one per run would cost thousands.
 pub async fn stored_files(
     store: &Store,
     run_id: &str,
@@ -200,7 +307,7 @@ pub async fn stored_files(
     let prefix = tasks_prefix.as_str();
     let listed = stream::iter(tasks)
         .map(|task| async move {
-            let keys = store.list(&format!("{prefix}{task}/")).await?;
+            let keys = store.list_versioned(&format!("{prefix}{task}/")).await?;
             Ok::<_, StoreError>((task, keys))
         })
         .buffer_unordered(REBUILD_CONCURRENCY)
@@ -210,8 +317,9 @@ pub async fn stored_files(
     for found in listed {
         let (task, keys) = found?;
         let task_prefix = format!("{prefix}{task}/");
-        for key in keys {
-            let Some((seed, rest)) = key
+        for listed in keys {
+            let Some((seed, rest)) = listed
+                .key
                 .strip_prefix(&task_prefix)
                 .and_then(|rel| rel.split_once('/'))
             else {
@@ -220,6 +328,7 @@ pub async fn stored_files(
             let Some(seed) = seed.strip_prefix("seed-").and_then(|s| s.parse().ok()) else {
                 continue;
             };
+            let rest = rest.to_string();
             let files = runs
                 .entry(RunKey {
                     task: task.clone(),
@@ -227,42 +336,46 @@ pub async fn stored_files(
                 })
                 .or_default();
             let agent = |name: &str| rest.strip_prefix("agent/") == Some(name);
+            let found = Some(Found::from(listed));
             if rest == "status.json" {
-                files.status = Some(key);
+                files.status = found;
             } else if rest == "grade.json" {
-                files.grade = Some(key);
+                files.grade = found;
+            } else if rest == layout::STAMPED_RECORD_FILE {
+                files.stamped = true;
             } else if agent(crate::agent::USAGE_FILE) {
-                files.usage = Some(key);
+                files.usage = found;
             } else if agent(crate::agent::PROGRESS_FILE) {
-                files.progress = Some(key);
+                files.progress = found;
             } else if rest.starts_with("agent/nodes/") && rest.ends_with(".grade.json") {
-                files.node_grades.push(key);
+                files.node_grades.extend(found);
             }
         }
     }
     Ok(runs)
 }
 
-/// A run's record from the files named (absent ones are not asked for), fetched at once.
+/// A run's record from the files named (absent ones are not asked for), fetched at once,
+/// with the version each file was read at (name under the run's directory).
 async fn fetch_known(
     store: &Store,
     key: &RunKey,
     files: &RunKeys,
-) -> Result<RunRecord, StoreError> {
-    let get = |k: &Option<String>| {
-        let k = k.clone();
+) -> Result<(RunRecord, BTreeMap<String, Option<String>>), StoreError> {
+    let get = |f: &Option<Found>| {
+        let k = f.as_ref().map(|f| f.key.clone());
         async move {
             match k {
-                Some(k) => store.get(&k).await,
+                Some(k) => Ok(store.get_versioned(&k).await?.map(|v| (k, v))),
                 None => Ok(None),
             }
         }
     };
     let node_grades = async {
         let mut grades = Vec::new();
-        for k in &files.node_grades {
-            if let Some(bytes) = store.get(k).await? {
-                grades.push((k.clone(), bytes));
+        for f in &files.node_grades {
+            if let Some(v) = store.get_versioned(&f.key).await? {
+                grades.push((f.key.clone(), v));
             }
         }
         Ok::<_, StoreError>(grades)
@@ -274,20 +387,32 @@ async fn fetch_known(
         get(&files.progress),
         node_grades,
     )?;
-    Ok(RunRecord::from_files(
-        key,
-        RunFiles {
-            status,
-            grade,
-            usage,
-            progress,
-            node_grades,
-        },
-    ))
+    let mut sources = BTreeMap::new();
+    let mut keep = |read: Option<(String, Versioned)>| {
+        read.map(|(k, v)| {
+            sources.insert(run_relative(&k).to_string(), v.version);
+            v.bytes
+        })
+    };
+    let files = RunFiles {
+        status: keep(status),
+        grade: keep(grade),
+        usage: keep(usage),
+        progress: keep(progress),
+        node_grades: node_grades
+            .into_iter()
+            .map(|(k, v)| {
+                sources.insert(run_relative(&k).to_string(), v.version);
+                (k, v.bytes)
+            })
+            .collect(),
+    };
+    Ok((RunRecord::from_files(key, files), sources))
 }
 
 /// One run's record from its files, read back when the run ends (the files named by the
-/// layout; node grades found by listing the run's nodes).
+/// layout; node grades found by listing the run's nodes), and stamped with the versions
+/// read so that a later rebuild need not read them again.
 pub async fn fetch_record(
     store: &Store,
     run_id: &str,
@@ -296,17 +421,22 @@ pub async fn fetch_record(
     let (task, seed) = (key.task.as_str(), key.seed);
     let agent = layout::agent_prefix(run_id, task, seed);
     let node_grades = store
-        .list(&format!("{agent}/nodes/"))
+        .list_versioned(&format!("{agent}/nodes/"))
         .await?
         .into_iter()
-        .filter(|k| k.ends_with(".grade.json"))
+        .filter(|l| l.key.ends_with(".grade.json"))
+        .map(Found::from)
         .collect();
+    let named = |key: String| Some(Found { key, version: None });
     let files = RunKeys {
-        status: Some(layout::status_key(run_id, task, seed)),
-        grade: Some(layout::grade_key(run_id, task, seed)),
-        usage: Some(format!("{agent}/{}", crate::agent::USAGE_FILE)),
-        progress: Some(format!("{agent}/{}", crate::agent::PROGRESS_FILE)),
+        status: named(layout::status_key(run_id, task, seed)),
+        grade: named(layout::grade_key(run_id, task, seed)),
+        usage: named(format!("{agent}/{}", crate::agent::USAGE_FILE)),
+        progress: named(format!("{agent}/{}", crate::agent::PROGRESS_FILE)),
         node_grades,
+        stamped: false,
     };
-    fetch_known(store, key, &files).await
+    let (record, sources) = fetch_known(store, key, &files).await?;
+    stamp(store, run_id, &record, sources).await;
+    Ok(record)
 }
