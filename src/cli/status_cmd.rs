@@ -45,11 +45,14 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let statuses = runtime.block_on(async {
+    // The table keeps one row of short cells per run as the records stream by, not the
+    // statuses (a 100,000-run group's statuses are tens of megabytes more).
+    let mut statuses = Vec::new();
+    let mut table = Table::new();
+    runtime.block_on(async {
         let store = open_store(&args.store, args.s3_endpoint.as_deref()).await?;
         let fail = |e: ReportError| Failure::new(e.exit_code(), e);
         let plan = GroupPlan::read(&store, &args.run_id).await.map_err(fail)?;
-        let mut statuses = Vec::new();
         // The store's content is input like any other: a damaged record is not ours.
         let mut damaged = None;
         let source = plan
@@ -68,7 +71,11 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
                                 format!("{run}/status.json: not a valid run status: {cause}")
                             });
                     }
-                    statuses.extend(record.status);
+                    match record.status {
+                        Some(status) if args.json => statuses.push(status),
+                        Some(status) => table.push(&status),
+                        None => {}
+                    }
                 },
             )
             .await
@@ -88,25 +95,35 @@ pub fn run(args: StatusArgs) -> Result<u8, Failure> {
         {
             eprintln!("status: the rebuilt run-group index was not written back: {e}");
         }
-        Ok::<_, Failure>(statuses)
+        Ok::<_, Failure>(())
     })?;
     if args.json {
         output::print_line(&serde_json::to_string_pretty(&statuses).context("serialising")?)?;
     } else {
-        output::print(table(&statuses))?;
+        output::print(table.render())?;
     }
     Ok(exit::OK)
 }
 
-fn table(statuses: &[RunStatus]) -> String {
-    let mut rows = vec![
-        [
-            "task", "seed", "state", "attempts", "step", "best", "elapsed", "cost", "reason",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
-    for s in statuses {
+const COLUMNS: [&str; 9] = [
+    "task", "seed", "state", "attempts", "step", "best", "elapsed", "cost", "reason",
+];
+
+/// The status table, built a run at a time: each row's cells and every column's width.
+struct Table {
+    rows: Vec<[Box<str>; 9]>,
+    widths: [usize; 9],
+}
+
+impl Table {
+    fn new() -> Self {
+        Table {
+            rows: Vec::new(),
+            widths: COLUMNS.map(|c| c.chars().count()),
+        }
+    }
+
+    fn push(&mut self, s: &RunStatus) {
         let state = match s.state {
             RunState::Pending => "pending",
             RunState::Running => "running",
@@ -117,9 +134,9 @@ fn table(statuses: &[RunStatus]) -> String {
             .attempts
             .iter()
             .rev()
-            .find_map(|a| a.reason.clone())
+            .find_map(|a| a.reason.as_deref())
             .unwrap_or_default();
-        rows.push(vec![
+        let cells: [String; 9] = [
             s.task.clone(),
             s.seed.to_string(),
             state.to_string(),
@@ -134,20 +151,26 @@ fn table(statuses: &[RunStatus]) -> String {
             }),
             s.cost_usd.map_or("-".to_string(), |c| format!("${c:.4}")),
             reason.chars().take(100).collect(),
-        ]);
+        ];
+        for (width, cell) in self.widths.iter_mut().zip(&cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+        self.rows.push(cells.map(String::into_boxed_str));
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        let header = COLUMNS.map(Box::<str>::from);
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let line = row
+                .iter()
+                .zip(&self.widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ");
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
     }
-    out
 }
