@@ -2,6 +2,7 @@
 //! Knows nothing of Kubernetes, S3 or grading beyond the public submission check.
 
 mod account;
+mod archives;
 mod artifacts;
 mod checkpoint;
 mod config;
