@@ -264,7 +264,9 @@ fn entry_path(name: &str, enclosed: Option<PathBuf>) -> Result<Option<PathBuf>, 
     };
     let mut parts = name.split(['/', '\\']);
     let rooted = name.starts_with(['/', '\\'])
-        || parts.next().is_some_and(|first| first.contains(':'))
+        || parts
+            .next()
+            .is_some_and(|first| first.contains(':') || first == "..")
         || parts.any(|part| part == "..");
     let path = enclosed.filter(|_| !rooted).ok_or_else(escapes)?;
     let mut clean = PathBuf::new();

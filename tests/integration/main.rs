@@ -5,6 +5,7 @@
 mod fake_kube;
 mod support;
 
+mod agent_archives;
 mod agent_failures;
 mod agent_out;
 mod agent_resume;
