@@ -118,7 +118,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
 }
 
 /// The task's top-level zip archives, by name: `x.zip` regular files (links followed) with
-/// a non-empty `x`. Case matters, as in aideml's `*.zip` glob.
+/// a plain `x`. Case matters, as in aideml's `*.zip` glob.
 fn task_archives(task_dir: &Path) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in fs::read_dir(task_dir)? {
@@ -126,7 +126,10 @@ fn task_archives(task_dir: &Path) -> io::Result<Vec<String>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        let stem_ok = name.strip_suffix(".zip").is_some_and(|s| !s.is_empty());
+        // `..zip` would name `input/.` itself: only a plain name is a place to extract to.
+        let stem_ok = name
+            .strip_suffix(".zip")
+            .is_some_and(|s| !matches!(s, "" | "." | ".."));
         if stem_ok && fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             names.push(name);
         }
@@ -441,7 +444,12 @@ mod tests {
                 (".DS_Store", b"junk"),
             ],
         );
+        // Not archives: no plain name to extract to, or another case.
+        for odd in [".zip", "..zip", "...zip", "UPPER.ZIP"] {
+            write_zip(&task.join(odd), &[("a", b"")]);
+        }
         let got = run(&task, &work, &input, LIMITS);
+        assert_eq!(got.len(), 5, "{got:?}");
         assert!(got.iter().all(Prepared::hides_archive), "{got:?}");
         assert_eq!(fs::read(input.join("many/a.csv")).unwrap(), b"x\n1\n");
         assert_eq!(fs::read(input.join("many/sub/b.txt")).unwrap(), b"b");
