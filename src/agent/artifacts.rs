@@ -120,12 +120,38 @@ pub fn usage_report(journal: &Journal, code_model: &str, feedback_model: &str) -
     serde_json::to_value(report).unwrap_or(Value::Null)
 }
 
+/// What the tree view says beside the journal.
+pub struct TreeView<'a> {
+    pub title: &'a str,
+    /// A line under the title (where the run came from).
+    pub note: Option<&'a str>,
+    /// False where the nodes' cost was not recorded (an import): shown as unknown.
+    pub usage_known: bool,
+}
+
 /// The self-contained tree view: one HTML file, data inline, no network fetches.
 pub fn tree_html(journal: &Journal, title: &str) -> String {
+    tree_view_html(
+        journal,
+        &TreeView {
+            title,
+            note: None,
+            usage_known: true,
+        },
+    )
+}
+
+/// [`tree_html`] with a note and, where it is unknown, no cost.
+pub fn tree_view_html(journal: &Journal, view: &TreeView) -> String {
     let best = journal.best_node();
-    let nodes: Vec<Value> = journal.nodes().iter().map(tree_node).collect();
+    let nodes: Vec<Value> = journal
+        .nodes()
+        .iter()
+        .map(|n| tree_node(n, view.usage_known))
+        .collect();
     let data = json!({
-        "title": title,
+        "title": view.title,
+        "note": view.note,
         "best_step": best.map(|b| b.step),
         "best_metric": best.and_then(|b| b.metric),
         "best_summary": journal.best_summary(),
@@ -137,7 +163,7 @@ pub fn tree_html(journal: &Journal, title: &str) -> String {
     TREE_TEMPLATE.replacen(TREE_SLOT, &json, 1)
 }
 
-fn tree_node(n: &Node) -> Value {
+fn tree_node(n: &Node, usage_known: bool) -> Value {
     json!({
         "step": n.step,
         "parent": n.parent_step,
@@ -151,7 +177,7 @@ fn tree_node(n: &Node) -> Value {
         "analysis": n.analysis,
         "exc_type": n.exc_type,
         "exec_time": n.exec_time,
-        "cost_usd": n.usage.cost_usd,
+        "cost_usd": usage_known.then_some(n.usage.cost_usd),
     })
 }
 

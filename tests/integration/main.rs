@@ -28,6 +28,7 @@ mod grade_metric_goldens;
 mod grade_report;
 mod grade_submission;
 mod grade_validate;
+mod import_aideml;
 mod kube_executor;
 mod kube_render;
 mod kube_requests;
