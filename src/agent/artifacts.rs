@@ -120,14 +120,41 @@ pub fn usage_report(journal: &Journal, code_model: &str, feedback_model: &str) -
     serde_json::to_value(report).unwrap_or(Value::Null)
 }
 
+/// What the tree view says beside the journal.
+pub struct TreeView<'a> {
+    pub title: &'a str,
+    /// A line under the title (where the run came from).
+    pub note: Option<&'a str>,
+    /// False where the nodes' cost was not recorded (an import): shown as unknown.
+    pub usage_known: bool,
+}
+
 /// The self-contained tree view: one HTML file, data inline, no network fetches.
 pub fn tree_html(journal: &Journal, title: &str) -> String {
+    tree_view_html(
+        journal,
+        &TreeView {
+            title,
+            note: None,
+            usage_known: true,
+        },
+    )
+}
+
+/// [`tree_html`] with a note and, where it is unknown, no cost.
+pub fn tree_view_html(journal: &Journal, view: &TreeView) -> String {
     let best = journal.best_node();
-    let nodes: Vec<Value> = journal.nodes().iter().map(tree_node).collect();
+    let nodes: Vec<Value> = journal
+        .nodes()
+        .iter()
+        .map(|n| tree_node(n, view.usage_known))
+        .collect();
     let data = json!({
-        "title": title,
+        "title": view.title,
+        "note": view.note,
         "best_step": best.map(|b| b.step),
         "best_metric": best.and_then(|b| b.metric),
+        "best_summary": journal.best_summary(),
         "lower_is_better": journal.lower_is_better(),
         "nodes": nodes,
     });
@@ -136,7 +163,7 @@ pub fn tree_html(journal: &Journal, title: &str) -> String {
     TREE_TEMPLATE.replacen(TREE_SLOT, &json, 1)
 }
 
-fn tree_node(n: &Node) -> Value {
+fn tree_node(n: &Node, usage_known: bool) -> Value {
     json!({
         "step": n.step,
         "parent": n.parent_step,
@@ -150,7 +177,7 @@ fn tree_node(n: &Node) -> Value {
         "analysis": n.analysis,
         "exc_type": n.exc_type,
         "exec_time": n.exec_time,
-        "cost_usd": n.usage.cost_usd,
+        "cost_usd": usage_known.then_some(n.usage.cost_usd),
     })
 }
 
@@ -191,13 +218,34 @@ pub fn write_all(
         &usage_report(journal, code_model, feedback_model),
     )?;
     run.write_atomic(&root.join(TREE_FILE), tree_html(journal, title).as_bytes())?;
-    if let Some(best) = journal.best_node() {
-        run.write_atomic(&root.join(BEST_SOLUTION_FILE), best.code.as_bytes())?;
-        if best.has_submission {
-            copy_best_submission(run, best)?;
+    match journal.best_node() {
+        Some(best) => {
+            run.write_atomic(&root.join(BEST_SOLUTION_FILE), best.code.as_bytes())?;
+            if best.has_submission {
+                copy_best_submission(run, best)?;
+            }
         }
+        // No good node: no best files at all, so that nothing reads as an answer
+        // (`progress.json` and the tree view say why).
+        None => remove_best_files(root)?,
     }
     Ok(())
+}
+
+/// Removes `best_solution.py` and `best_submission/` where there is no best node. Only
+/// aide-fleet's own can be there: `--out` with another tool's files is refused.
+fn remove_best_files(root: &Path) -> Result<(), CheckpointError> {
+    let io = |path: std::path::PathBuf| move |cause| CheckpointError::Io { path, cause };
+    let file = root.join(BEST_SOLUTION_FILE);
+    match fs::remove_file(&file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(file)(e)),
+        _ => {}
+    }
+    let dir = root.join(BEST_SUBMISSION_DIR);
+    match fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(dir)(e)),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -235,5 +283,25 @@ mod tests {
             assert!(!html.contains(fetch), "tree.html contains {fetch}");
         }
         assert!(!html.contains(TREE_SLOT));
+    }
+
+    #[test]
+    fn no_good_node_writes_no_best_and_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::create(tmp.path()).unwrap();
+        // Left by an earlier write: must not outlive the best node it belonged to.
+        fs::write(tmp.path().join(BEST_SOLUTION_FILE), "print('old')").unwrap();
+        fs::create_dir_all(tmp.path().join(BEST_SUBMISSION_DIR)).unwrap();
+        let mut j = Journal::new(None);
+        let mut n = node(0, None, Stage::Draft, None);
+        n.is_buggy = true;
+        j.append(n).unwrap();
+        write_all(&run, &j, "demo", "m", "m").unwrap();
+        assert!(!tmp.path().join(BEST_SOLUTION_FILE).exists());
+        assert!(!tmp.path().join(BEST_SUBMISSION_DIR).exists());
+        let summary =
+            "none: no good node among 1 (1 buggy); no best solution or submission is written";
+        assert_eq!(j.best_summary(), summary);
+        assert!(tree_html(&j, "demo").contains(summary));
     }
 }

@@ -32,6 +32,10 @@ pub struct Progress {
     pub steps: usize,
     pub best_step: Option<usize>,
     pub best_metric: Option<f64>,
+    /// The best node in plain words; when no node is good, says so
+    /// (`Journal::best_summary`). Absent from files written before it existed.
+    #[serde(default)]
+    pub best: String,
     pub lower_is_better: Option<bool>,
     pub good_nodes: usize,
     pub buggy_nodes: usize,

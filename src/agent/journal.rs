@@ -120,6 +120,24 @@ impl Journal {
         best.map(|(n, _)| n)
     }
 
+    /// The best node in plain words, for `progress.json` and the tree view. When no node
+    /// is good it says so, and that no best solution is written: a buggy node's script is
+    /// never offered as the answer.
+    pub fn best_summary(&self) -> String {
+        match self.best_node() {
+            Some(best) => match best.metric {
+                Some(m) => format!("step {}, metric {m}", best.step),
+                None => format!("step {}", best.step),
+            },
+            None if self.is_empty() => "none yet: no node has run".to_string(),
+            None => format!(
+                "none: no good node among {} ({} buggy); no best solution or submission is written",
+                self.len(),
+                self.buggy_nodes().count()
+            ),
+        }
+    }
+
     /// AIDE's memory: design, findings and metric of every good node, in order.
     pub fn summary(&self) -> String {
         self.recent_summary(None)

@@ -2,6 +2,8 @@
 //! Knows nothing of Kubernetes, S3 or grading beyond the public submission check.
 
 mod account;
+mod aideml;
+mod archives;
 mod artifacts;
 mod checkpoint;
 mod config;
@@ -20,6 +22,7 @@ mod syntax;
 mod verdict;
 mod workspace;
 
+pub use aideml::{AidemlRun, IMPORTED_FILE, ImportError, check_destination};
 pub use artifacts::{BEST_SOLUTION_FILE, JOURNAL_FILE, TREE_FILE, USAGE_FILE};
 pub use checkpoint::{
     CheckpointError, NODES_DIR, PROGRESS_FILE, Progress, RUN_FILE, RunDir, RunMeta,

@@ -76,6 +76,8 @@ pub struct PromptContext<'a> {
     pub k_fold_validation: u32,
     /// Whether scripts must write `./submission/submission.csv`.
     pub require_submission: bool,
+    /// Files of `./input` that are still compressed (see `archives.rs`).
+    pub compressed: &'a [String],
 }
 
 const PERSONA: &str = "You are a Kaggle grandmaster taking part in a competition.";
@@ -165,6 +167,19 @@ fn task_and_memory<'a>(ctx: &PromptContext<'a>) -> Vec<(&'static str, Section)> 
     ]
 }
 
+/// AIDE's "nothing to unzip", kept true: the task's zip archives are extracted, but a
+/// refused archive or a format AIDE does not extract (`.7z`) stays compressed.
+fn data_ready(compressed: &[String]) -> String {
+    if compressed.is_empty() {
+        "The data is ready in `./input`; there is nothing to unzip.".into()
+    } else {
+        format!(
+            "The data is ready in `./input`; these files there are still compressed: {}.",
+            compressed.join(", ")
+        )
+    }
+}
+
 pub fn draft(ctx: &PromptContext<'_>, rng: &mut impl Rng) -> String {
     let mut packages: Vec<&str> = PACKAGES.to_vec();
     packages.shuffle(rng);
@@ -187,7 +202,7 @@ pub fn draft(ctx: &PromptContext<'_>, rng: &mut impl Rng) -> String {
                     "Do not repeat a modelling idea that Memory already lists, but keep the evaluation comparable with it.".into(),
                     "Propose an evaluation metric that suits the task.".into(),
                     "Do not explore the data; the overview below describes it.".into(),
-                    "The data is ready in `./input`; there is nothing to unzip.".into(),
+                    data_ready(ctx.compressed),
                 ]),
             ),
             ("Implementation guideline", implementation_guideline(ctx)),
@@ -312,6 +327,7 @@ mod tests {
             script_timeout_s: 3600.0,
             k_fold_validation: 5,
             require_submission: true,
+            compressed: &[],
         }
     }
 

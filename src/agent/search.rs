@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::account::{Role, StepAccount};
+use super::archives;
 use super::artifacts;
 use super::checkpoint::{CheckpointError, Progress, RunDir, RunMeta};
 use super::config::AgentConfig;
@@ -175,6 +176,8 @@ pub struct Agent<'o> {
     interpreter: Interpreter,
     llm: Llm,
     preview: Option<String>,
+    /// Top-level files of `./input` still compressed, named in the draft prompt.
+    compressed: Vec<String>,
     started: Instant,
     elapsed_offset: f64,
     observer: Box<dyn FnMut(&Event<'_>) + Send + 'o>,
@@ -266,6 +269,16 @@ impl<'o> Agent<'o> {
             cfg.exec.copy_data,
         )
         .map_err(AgentError::PrepareWorkspace)?;
+        for prepared in workspace.archives() {
+            match &prepared.outcome {
+                archives::Outcome::Refused { reason } => observer(&Event::Warning(format!(
+                    "archive {} is not extracted, the scripts see it as it is: {reason}",
+                    prepared.archive
+                ))),
+                outcome => tracing::info!(archive = prepared.archive, ?outcome, "task archive"),
+            }
+        }
+        let compressed = archives::still_compressed(&workspace.input());
         let interpreter = sandboxed_interpreter(&cfg, task_dir, &workspace)?;
         let missing = interpreter.sandbox().missing();
         if !missing.is_empty() {
@@ -287,6 +300,7 @@ impl<'o> Agent<'o> {
             journal,
             llm,
             preview: None,
+            compressed,
             started: Instant::now(),
             elapsed_offset,
             observer,
@@ -391,6 +405,7 @@ impl<'o> Agent<'o> {
             steps: self.cfg.search.steps,
             best_step: best.map(|b| b.step),
             best_metric: best.and_then(|b| b.metric),
+            best: self.journal.best_summary(),
             lower_is_better: self.journal.lower_is_better(),
             good_nodes: self.journal.good_nodes().count(),
             buggy_nodes: self.journal.buggy_nodes().count(),
@@ -464,6 +479,7 @@ impl<'o> Agent<'o> {
                 script_timeout_s: script_timeout,
                 k_fold_validation: self.cfg.prompt.k_fold_validation,
                 require_submission: self.cfg.task.require_submission,
+                compressed: &self.compressed,
             };
             // A clone: every retry builds the very prompt the first try would have, but for
             // the memory.

@@ -1,10 +1,14 @@
-//! The scripts' working directory: `./input` (the task's data), `./working` (scratch),
-//! `./submission` (wiped before every script, so a node's submission is its own) and
-//! `./.tmp` (the scripts' private `TMPDIR`, wiped before every script too).
+//! The scripts' working directory: `./input` (the task's data, its zip archives extracted
+//! as aideml extracts them: `archives.rs`), `./working` (scratch), `./submission` (wiped
+//! before every script, so a node's submission is its own) and `./.tmp` (the scripts'
+//! private `TMPDIR`, wiped before every script too).
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use super::archives::{self, Prepared};
 
 pub const SUBMISSION_FILE: &str = "submission.csv";
 
@@ -13,41 +17,94 @@ pub struct Workspace {
     root: PathBuf,
     task_dir: PathBuf,
     copy_data: bool,
+    /// What became of each of the task's archives (also in `archives.json`).
+    archives: Vec<Prepared>,
 }
 
 const TMP_DIR: &str = ".tmp";
 
 impl Workspace {
     /// Creates the workspace under `root`, linking (or copying) every entry of `task_dir`
-    /// into `input/`. Safe to call again on resume: existing links are kept.
+    /// into `input/` but the archives it extracts. Safe to call again on resume: existing
+    /// entries are kept, and archives decided by an earlier start are not decided again.
     pub fn prepare(root: &Path, task_dir: &Path, copy_data: bool) -> io::Result<Self> {
-        let input = root.join("input");
         for dir in ["input", "working", "submission", TMP_DIR] {
             fs::create_dir_all(root.join(dir))?;
         }
-        let task_dir = fs::canonicalize(task_dir)?;
-        for entry in fs::read_dir(&task_dir)? {
+        let record = root.join(archives::RECORD_FILE);
+        // An unreadable record (a script without the sandbox wrote it) is decided afresh.
+        let known: Vec<Prepared> = fs::read(&record)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let mut workspace = Self {
+            root: root.to_path_buf(),
+            task_dir: fs::canonicalize(task_dir)?,
+            copy_data,
+            archives: known,
+        };
+        workspace.lay_out()?;
+        workspace.write_record()?;
+        Ok(workspace)
+    }
+
+    /// Puts back what a script without filesystem rules may have removed.
+    pub fn restore(&mut self) -> io::Result<()> {
+        self.lay_out()?;
+        if !self.root.join(archives::RECORD_FILE).is_file() {
+            self.write_record()?;
+        }
+        Ok(())
+    }
+
+    fn write_record(&self) -> io::Result<()> {
+        let record = self.root.join(archives::RECORD_FILE);
+        let tmp = record.with_extension("json.tmp");
+        fs::write(&tmp, serde_json::to_vec_pretty(&self.archives)?)?;
+        fs::rename(&tmp, &record)
+    }
+
+    fn lay_out(&mut self) -> io::Result<()> {
+        let input = self.input();
+        fs::create_dir_all(&input)?;
+        self.archives = archives::prepare(
+            &self.task_dir,
+            &self.root,
+            &input,
+            &self.archives,
+            archives::LIMITS,
+        )?;
+        let hidden: BTreeSet<&str> = self
+            .archives
+            .iter()
+            .filter(|p| p.hides_archive())
+            .map(|p| p.archive.as_str())
+            .collect();
+        for entry in fs::read_dir(&self.task_dir)? {
             let entry = entry?;
-            let target = input.join(entry.file_name());
+            let name = entry.file_name();
+            let is_dir = fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+            if let Some(name) = name.to_str()
+                && (hidden.contains(name) || archives::is_dropped(name, is_dir))
+            {
+                continue;
+            }
+            let target = input.join(&name);
             if fs::symlink_metadata(&target).is_ok() {
                 continue;
             }
-            if copy_data {
+            if self.copy_data {
                 copy_recursively(&entry.path(), &target)?;
             } else {
                 std::os::unix::fs::symlink(entry.path(), &target)?;
             }
         }
-        Ok(Self {
-            root: root.to_path_buf(),
-            task_dir,
-            copy_data,
-        })
+        Ok(())
     }
 
-    /// Puts back what a script without filesystem rules may have removed.
-    pub fn restore(&self) -> io::Result<()> {
-        Self::prepare(&self.root, &self.task_dir, self.copy_data).map(|_| ())
+    /// What became of each of the task's zip archives.
+    pub fn archives(&self) -> &[Prepared] {
+        &self.archives
     }
 
     pub fn root(&self) -> &Path {

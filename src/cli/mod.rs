@@ -5,6 +5,7 @@ mod agent_cmd;
 mod exit;
 mod fleet_display;
 mod grade_cmd;
+mod import_cmd;
 mod output;
 mod progress;
 mod rank_cmd;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Agent(Box<agent_cmd::AgentArgs>),
     Grade(grade_cmd::GradeArgs),
+    ImportAideml(import_cmd::ImportArgs),
     Rank(rank_cmd::RankArgs),
     Report(Box<report_cmd::ReportArgs>),
     Run(Box<run_cmd::RunArgs>),
@@ -46,6 +48,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Agent(args) => agent_cmd::run(*args),
         Command::Grade(args) => grade_cmd::run(args),
+        Command::ImportAideml(args) => import_cmd::run(args),
         Command::Rank(args) => rank_cmd::run(args),
         Command::Report(args) => report_cmd::run(*args),
         Command::Run(args) => run_cmd::run(*args),

@@ -23,4 +23,4 @@ pub use grading::{grade_run, grade_task};
 pub use local::{LocalError, LocalExecutor};
 pub use plan::{PlanError, PlannedRun, agent_args, plan};
 pub use scoring::{ReScore, SOLUTION_FILE};
-pub use status::{Attempt, AttemptOutcome, RunState, RunStatus};
+pub use status::{Attempt, AttemptOutcome, Imported, RunState, RunStatus};

@@ -67,6 +67,20 @@ pub struct RunStatus {
     /// 0 in files written before it was counted.
     #[serde(default)]
     pub generation: u64,
+    /// Set on a run imported from another tool's log directory (`aide-fleet
+    /// import-aideml`): nothing ran here, and an import may replace it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
+}
+
+/// Where an imported run came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    /// The tool that ran it: `aideml`.
+    pub from: String,
+    /// Its log directory, as it was given.
+    pub source: String,
+    pub imported_at: String,
 }
 
 impl RunStatus {
@@ -86,6 +100,7 @@ impl RunStatus {
             cost_usd: None,
             updated_at: now,
             generation: 0,
+            imported: None,
         }
     }
 

@@ -5,6 +5,7 @@
 mod fake_kube;
 mod support;
 
+mod agent_archives;
 mod agent_failures;
 mod agent_out;
 mod agent_resume;
@@ -27,6 +28,7 @@ mod grade_metric_goldens;
 mod grade_report;
 mod grade_submission;
 mod grade_validate;
+mod import_aideml;
 mod kube_executor;
 mod kube_render;
 mod kube_requests;
