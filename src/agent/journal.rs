@@ -75,6 +75,15 @@ impl Journal {
         Ok(())
     }
 
+    /// Sets the last node's step time and search time, the two fields measured after it
+    /// joined (just before its record's final write); returns it, to be written.
+    pub fn time_last(&mut self, total_s: f64, search_elapsed_s: f64) -> Option<&Node> {
+        let node = self.nodes.last_mut()?;
+        node.timing.total_s = total_s;
+        node.search_elapsed_s = search_elapsed_s;
+        Some(node)
+    }
+
     pub fn next_step(&self) -> usize {
         self.nodes.len()
     }
