@@ -229,6 +229,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn only_the_last_node_is_timed_after_it_joined() {
+        let mut j = Journal::new(None);
+        assert!(j.time_last(1.0, 1.0).is_none());
+        j.append(node(0, None, Stage::Draft, Some(0.5))).unwrap();
+        j.append(node(1, None, Stage::Draft, Some(0.7))).unwrap();
+        let timed = j.time_last(0.25, 3.5).unwrap();
+        assert_eq!(
+            (timed.step, timed.timing.total_s, timed.search_elapsed_s),
+            (1, 0.25, 3.5)
+        );
+        assert_eq!(j.get(0).unwrap().timing.total_s, 0.0);
+        assert_eq!(j.best_node().map(|n| n.step), Some(1));
+    }
+
+    #[test]
     fn best_node_prefers_the_earliest_of_equal_metrics() {
         let mut j = Journal::new(None);
         j.append(node(0, None, Stage::Draft, Some(0.5))).unwrap();
