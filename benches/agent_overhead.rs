@@ -1,15 +1,20 @@
-//! Agent overhead per step: a step's wall time minus the time spent waiting for the LLM
-//! and for the Python children (the script, and the syntax check of the model's code),
+//! Agent overhead per step: a step's wall time (its recorded `timing.total_s`, from its
+//! start to its node record's final write) minus the time spent waiting for the LLM and
+//! for the script (`timing.exec_s`, from the sandboxed child's spawn to its exit),
 //! measured with an instant scripted LLM on 127.0.0.1 and a trivial script, at the 10th,
-//! 100th and 500th node of one search.
+//! 100th and 500th node of one search. The syntax check of the model's code (a request to
+//! the search's checker process) and the sandbox's work in the agent (building each
+//! script's Landlock rules, the leftover scan) are inside the overhead; the check's own
+//! share is printed beside it. The search runs with the default `exec.sandbox:
+//! best-effort`; what was enforced is printed.
 //!
-//! Then the sandbox's own cost per script, which the overhead above already contains:
+//! Then the sandbox's own cost per script, part of it already in the overhead above:
 //! building a script's Landlock rules, the child's privilege drop and restriction (a
 //! confined `/bin/true` against a plain one), and the scan for leftover processes.
 //!
 //! Run: `cargo bench --bench agent_overhead` (optionally `-- STEPS`, default 500).
 //! The baseline is the same search's first nodes: the ratio at 500 vs 10 nodes shows
-//! whether per-step cost grows with the journal.
+//! whether per-step cost grows with the journal. Goal: at most 2 ms median at 500 nodes.
 
 use std::time::Instant;
 
@@ -48,8 +53,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Everything but the LLM and the script: the syntax check is in it.
 fn overhead_ms(t: &StepTiming) -> f64 {
-    (t.total_s - t.llm_s - t.exec_s - t.check_s) * 1000.0
+    (t.total_s - t.llm_s - t.exec_s) * 1000.0
 }
 
 fn main() {
@@ -86,12 +92,15 @@ fn main() {
         agent.journal().nodes().to_vec()
     });
 
+    if let Some(e) = nodes.last().and_then(|n| n.sandbox) {
+        println!("scripts' sandbox: {e:?}");
+    }
     println!(
-        "agent overhead per step (step wall time minus LLM wait, script run and syntax check)"
+        "agent overhead per step (step wall time minus LLM wait and script run; syntax check included)"
     );
     println!(
-        "{:>14} {:>12} {:>12} {:>12} {:>12}",
-        "nodes", "median ms", "p90 ms", "llm+exec ms", "check ms"
+        "{:>14} {:>12} {:>12} {:>12} {:>14}",
+        "nodes", "median ms", "p90 ms", "llm+exec ms", "of it check ms"
     );
     let window = |lo: usize, hi: usize| -> Option<(f64, f64, f64, f64)> {
         let w: Vec<&Node> = nodes
@@ -120,18 +129,24 @@ fn main() {
         let lo = at.saturating_sub(10);
         if let Some((m, p90, waited, check)) = window(lo, at) {
             println!(
-                "{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2} {check:>12.2}",
+                "{:>14} {m:>12.2} {p90:>12.2} {waited:>12.2} {check:>14.3}",
                 format!("{}-{at}", lo + 1)
             );
             medians.push((at, m));
         }
     }
+    let first_check = nodes.first().map_or(0.0, |n| n.timing.check_s * 1000.0);
+    println!("first step's syntax check (the checker's start): {first_check:.1} ms");
     if let (Some(first), Some(last)) = (medians.first(), medians.last()) {
         println!(
             "ratio of median overhead at {} nodes to {} nodes: {:.2}",
             last.0,
             first.0,
             last.1 / first.1
+        );
+        println!(
+            "goal: at most 2 ms median at 500 nodes: {:.2} ms at {} nodes",
+            last.1, last.0
         );
     }
 

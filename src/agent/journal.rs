@@ -75,6 +75,15 @@ impl Journal {
         Ok(())
     }
 
+    /// Sets the last node's step time and search time, the two fields measured after it
+    /// joined (just before its record's final write); returns it, to be written.
+    pub fn time_last(&mut self, total_s: f64, search_elapsed_s: f64) -> Option<&Node> {
+        let node = self.nodes.last_mut()?;
+        node.timing.total_s = total_s;
+        node.search_elapsed_s = search_elapsed_s;
+        Some(node)
+    }
+
     pub fn next_step(&self) -> usize {
         self.nodes.len()
     }
@@ -217,6 +226,21 @@ pub(crate) mod tests {
             search_elapsed_s: 0.0,
             sandbox: None,
         }
+    }
+
+    #[test]
+    fn only_the_last_node_is_timed_after_it_joined() {
+        let mut j = Journal::new(None);
+        assert!(j.time_last(1.0, 1.0).is_none());
+        j.append(node(0, None, Stage::Draft, Some(0.5))).unwrap();
+        j.append(node(1, None, Stage::Draft, Some(0.7))).unwrap();
+        let timed = j.time_last(0.25, 3.5).unwrap();
+        assert_eq!(
+            (timed.step, timed.timing.total_s, timed.search_elapsed_s),
+            (1, 0.25, 3.5)
+        );
+        assert_eq!(j.get(0).unwrap().timing.total_s, 0.0);
+        assert_eq!(j.best_node().map(|n| n.step), Some(1));
     }
 
     #[test]

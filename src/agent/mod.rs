@@ -41,3 +41,4 @@ pub use sandbox::{
     python_install,
 };
 pub use search::{Agent, AgentError, Event, Outcome, Phase, StopReason, node_line};
+pub use syntax::{CHECK_TIMEOUT, Checker, CompileError};

@@ -67,11 +67,20 @@ pub struct NodeUsage {
 /// Where one step's wall time went; the rest is the agent's own overhead.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepTiming {
+    /// Waiting for the LLM: every code and review call, failed ones included.
     pub llm_s: f64,
+    /// The script: from its spawn (the sandboxed child's start included) to its exit.
     pub exec_s: f64,
-    /// The Python syntax check of the model's code blocks (absent in older records).
+    /// The syntax check of the model's code blocks (absent in older records): each
+    /// request to the search's checker, and its start when a check starts one.
     #[serde(default)]
     pub check_s: f64,
+    /// The whole step, from its start (before the policy draw) to the start of its
+    /// record's final write: the LLM calls, the syntax checks, the script, the review,
+    /// the node's submission copy, its first record, the best solution and submission on
+    /// a new best, and `progress.json`. Not included: the final write of the record
+    /// itself (one serialization and atomic rename, the same as the first write, which
+    /// is) and the progress display after it.
     pub total_s: f64,
 }
 

@@ -24,7 +24,7 @@ use super::preview;
 use super::prompts::{self, PromptContext, humanize_seconds};
 use super::review;
 use super::sandbox::{self, Layout, Sandbox, SandboxError, SandboxSpec};
-use super::syntax;
+use super::syntax::Checker;
 use super::verdict::{ReviewOutcome, judge};
 use super::workspace::{self, Workspace};
 use crate::llm::{ChatRequest, Completion, Llm, LlmError};
@@ -174,6 +174,8 @@ pub struct Agent<'o> {
     workspace: Workspace,
     journal: Journal,
     interpreter: Interpreter,
+    /// The search's one syntax checker (started at the first code answer).
+    checker: Checker,
     llm: Llm,
     preview: Option<String>,
     /// Top-level files of `./input` still compressed, named in the draft prompt.
@@ -279,7 +281,7 @@ impl<'o> Agent<'o> {
             }
         }
         let compressed = archives::still_compressed(&workspace.input());
-        let interpreter = sandboxed_interpreter(&cfg, task_dir, &workspace)?;
+        let (interpreter, checker) = sandboxed_interpreter(&cfg, task_dir, &workspace)?;
         let missing = interpreter.sandbox().missing();
         if !missing.is_empty() {
             observer(&Event::Warning(format!(
@@ -291,6 +293,7 @@ impl<'o> Agent<'o> {
         let sample = task_dir.join("sample_submission.csv");
         Ok(Self {
             interpreter,
+            checker,
             sample_submission: sample.is_file().then_some(sample),
             meta,
             cfg,
@@ -609,6 +612,8 @@ impl<'o> Agent<'o> {
             search_elapsed_s: self.elapsed(),
             sandbox: Some(*self.interpreter.sandbox().enforcement()),
         };
+        // The record goes to disk before the node joins the journal, so that a crash
+        // loses at most this node; its step time is provisional until the final write.
         self.run.write_node(&node)?;
         let previous_best = self.journal.best_node().map(|b| b.step);
         self.journal
@@ -628,6 +633,12 @@ impl<'o> Agent<'o> {
             }
         }
         self.run.write_progress(&self.progress(None))?;
+        // The step's time runs to here: the record's final write, with it.
+        let total_s = step_started.elapsed().as_secs_f64();
+        let search_elapsed_s = self.elapsed();
+        if let Some(node) = self.journal.time_last(total_s, search_elapsed_s) {
+            self.run.write_node(node)?;
+        }
         let (elapsed_s, spent_usd) = (self.elapsed(), self.spent_usd());
         let (journal, observer) = (&self.journal, &mut self.observer);
         if let Some(node) = journal.nodes().last() {
@@ -732,7 +743,7 @@ impl<'o> Agent<'o> {
     /// The blocks that compile; all of them when the check itself cannot run (the script's
     /// own run then reports what is wrong).
     async fn compiling<'a>(&mut self, blocks: &[&'a str]) -> Vec<&'a str> {
-        match syntax::compiles(&self.interpreter, blocks).await {
+        match self.checker.compiles(blocks).await {
             Ok(verdicts) => blocks
                 .iter()
                 .zip(verdicts)
@@ -788,21 +799,25 @@ impl<'o> Agent<'o> {
 /// The interpreter in the search's sandbox: read-only system, Python, task files and
 /// workspace root (`runfile.py`, `./input`); read-write `./working`, `./submission`, the
 /// exception report and the private `TMPDIR`; nothing of the run directory itself.
+/// And the syntax checker, in the same sandbox narrowed to reading the system and the
+/// Python installation (`Sandbox::compile_only`).
 fn sandboxed_interpreter(
     cfg: &AgentConfig,
     task_dir: &Path,
     workspace: &Workspace,
-) -> Result<Interpreter, SandboxError> {
+) -> Result<(Interpreter, Checker), SandboxError> {
     let mut interpreter = Interpreter::new(&cfg.exec);
-    let mut read_only = vec![task_dir.to_path_buf(), workspace.root().to_path_buf()];
+    let mut python_paths = Vec::new();
     if cfg.exec.sandbox != super::config::SandboxMode::Off
         && let Some(install) =
             sandbox::python_install(interpreter.python(), interpreter.env_pairs())
     {
-        read_only.extend(install.paths);
+        python_paths = install.paths;
         interpreter = interpreter.with_python(install.executable);
     }
-    read_only.extend(cfg.exec.read_paths.iter().cloned());
+    python_paths.extend(cfg.exec.read_paths.iter().cloned());
+    let mut read_only = vec![task_dir.to_path_buf(), workspace.root().to_path_buf()];
+    read_only.extend(python_paths.iter().cloned());
     let layout = Layout {
         read_only,
         read_write: vec![
@@ -819,7 +834,10 @@ fn sandboxed_interpreter(
         layout,
         kill_leftovers: true,
     })?;
-    Ok(interpreter.with_sandbox(sandbox, &workspace.tmp()))
+    let checker_sandbox = sandbox.compile_only(python_paths);
+    let interpreter = interpreter.with_sandbox(sandbox, &workspace.tmp());
+    let checker = Checker::new(&interpreter, checker_sandbox);
+    Ok((interpreter, checker))
 }
 
 /// A label for logs: "step 3 (debug of 1)".

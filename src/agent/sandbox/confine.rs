@@ -63,6 +63,9 @@ pub struct Sandbox {
     missing: Vec<String>,
     layout: Layout,
     cap_plan: CapDrop,
+    /// `/dev/shm`, the GPU devices and read-write `/dev/null` and the like: a script's;
+    /// not the syntax checker's ([`Sandbox::compile_only`]).
+    devices: bool,
 }
 
 impl Sandbox {
@@ -81,6 +84,7 @@ impl Sandbox {
             missing: Vec::new(),
             layout: Layout::default(),
             cap_plan: CapDrop::for_this_process(),
+            devices: true,
         }
     }
 
@@ -174,7 +178,31 @@ impl Sandbox {
             missing,
             layout: spec.layout,
             cap_plan,
+            devices: true,
         })
+    }
+
+    /// The sandbox of a process that only compiles model-written code (the syntax
+    /// checker): the same capability drop and Landlock ABI as this one, but it reads only
+    /// the system and `read_only` (the Python installation), writes nothing (no
+    /// workspace, no `/dev/shm`, no GPU; `/dev/null` and `/dev/urandom` read-only), has
+    /// no TCP wherever the kernel can deny it (Landlock ABI 4), whatever
+    /// `exec.network` says, and is not a script whose leftovers are killed.
+    pub fn compile_only(&self, read_only: Vec<PathBuf>) -> Sandbox {
+        let mut enforcement = self.enforcement;
+        enforcement.network_blocked =
+            enforcement.filesystem && enforcement.landlock_abi >= NETWORK_ABI;
+        enforcement.leftovers_killed = false;
+        Sandbox {
+            enforcement,
+            missing: Vec::new(),
+            layout: Layout {
+                read_only,
+                read_write: Vec::new(),
+            },
+            cap_plan: self.cap_plan,
+            devices: false,
+        }
     }
 
     pub fn enforcement(&self) -> &Enforcement {
@@ -197,6 +225,7 @@ impl Sandbox {
             let features = Features {
                 abi: e.landlock_abi,
                 block_network: e.network_blocked,
+                devices: self.devices,
             };
             Some(rules::build(&self.layout, features).map_err(SandboxError::Rules)?)
         } else {

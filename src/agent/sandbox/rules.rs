@@ -40,6 +40,9 @@ pub struct Layout {
 pub(super) struct Features {
     pub abi: i32,
     pub block_network: bool,
+    /// Read-write devices, `/dev/shm` and the GPUs (a script); else only read access to
+    /// the harmless devices (the syntax checker).
+    pub devices: bool,
 }
 
 pub(super) fn build(layout: &Layout, features: Features) -> Result<OwnedFd, String> {
@@ -85,6 +88,13 @@ pub(super) fn build(layout: &Layout, features: Features) -> Result<OwnedFd, Stri
     }
     for path in &layout.read_write {
         add(path, fs_all)?;
+    }
+    if !features.devices {
+        for path in DEVICES {
+            add(Path::new(path), read)?;
+        }
+        let fd: Option<OwnedFd> = created.into();
+        return fd.ok_or_else(|| "Landlock is not supported by this kernel".to_string());
     }
     for path in DEVICES {
         add(Path::new(path), file_rw)?;

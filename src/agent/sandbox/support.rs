@@ -32,6 +32,7 @@ pub(super) fn probe(plan: CapDrop) -> Support {
             let features = Features {
                 abi,
                 block_network: abi >= NETWORK_ABI,
+                devices: true,
             };
             rules::build(&Layout::default(), features).and_then(|fd| {
                 rules::restrict_self(&fd).map_err(|e| {
