@@ -11,7 +11,7 @@ use super::group::{Comparer, Difference, GroupIndex, IndexBytes, Outline, Stale,
 use super::record::{RunFiles, RunRecord};
 use super::stamped::StampedRecord;
 use crate::fleet::RunKey;
-use crate::store::{Listed, Store, StoreError, Versioned, layout};
+use crate::store::{Store, StoreError, Versioned, layout};
 
 /// Runs read at once in a rebuild: store latency, not bandwidth, bounds it.
 pub const REBUILD_CONCURRENCY: usize = 64;
@@ -213,7 +213,7 @@ async fn read_run(
     reading: Reading,
 ) -> Result<RunRecord, StoreError> {
     let Reading::Stamped { write } = reading else {
-        return Ok(fetch_known(store, key, files).await?.0);
+        return Ok(fetch_known(store, run_id, key, files).await?.0);
     };
     if files.stamped {
         let stamp_key = layout::stamped_record_key(run_id, &key.task, key.seed);
@@ -223,7 +223,7 @@ async fn read_run(
             }
         }
     }
-    let (record, sources) = fetch_known(store, key, files).await?;
+    let (record, sources) = fetch_known(store, run_id, key, files).await?;
     if write && !sources.is_empty() {
         stamp(store, run_id, &record, sources).await;
     }
@@ -246,21 +246,11 @@ async fn stamp(
     }
 }
 
-/// One of a run's files as a listing found it.
-#[derive(Debug, Clone)]
-struct Found {
-    key: String,
-    version: Option<String>,
-}
-
-impl From<Listed> for Found {
-    fn from(l: Listed) -> Self {
-        Found {
-            key: l.key,
-            version: l.version,
-        }
-    }
-}
+/// One of a run's files as a listing found it: its version (None: the backend gave none).
+/// The key is not kept: the run and the file's place name it, and a listing of 100,000
+/// runs would otherwise hold half a million keys.
+#[derive(Debug, Clone, Default)]
+struct Found(Option<Box<str>>);
 
 /// The files of one run that a record is made from (None: not in the store), and
 /// whether it has a stamped record.
@@ -270,29 +260,50 @@ pub struct RunKeys {
     grade: Option<Found>,
     usage: Option<Found>,
     progress: Option<Found>,
-    node_grades: Vec<Found>,
+    /// Node grades: file name under `agent/nodes/`, and version.
+    node_grades: Vec<(Box<str>, Found)>,
     stamped: bool,
 }
 
-impl RunKeys {
-    fn files(&self) -> impl Iterator<Item = &Found> {
-        [&self.status, &self.grade, &self.usage, &self.progress]
-            .into_iter()
-            .flatten()
-            .chain(&self.node_grades)
-    }
-
-    /// Each file's name under its run's directory, with its listed version.
-    fn versions(&self) -> BTreeMap<String, Option<String>> {
-        self.files()
-            .map(|f| (run_relative(&f.key).to_string(), f.version.clone()))
-            .collect()
-    }
+/// A file's name under its run's directory.
+fn usage_name() -> String {
+    format!("agent/{}", crate::agent::USAGE_FILE)
 }
 
-/// `runs/<id>/tasks/<task>/seed-<k>/agent/usage.json` -> `agent/usage.json`.
-fn run_relative(key: &str) -> &str {
-    key.splitn(6, '/').nth(5).unwrap_or(key)
+fn progress_name() -> String {
+    format!("agent/{}", crate::agent::PROGRESS_FILE)
+}
+
+fn node_grade_name(file: &str) -> String {
+    format!("agent/nodes/{file}")
+}
+
+impl RunKeys {
+    /// Each present file's name under its run's directory, with its listed version.
+    fn files(&self) -> Vec<(String, &Found)> {
+        let fixed = [
+            ("status.json".to_string(), &self.status),
+            ("grade.json".to_string(), &self.grade),
+            (usage_name(), &self.usage),
+            (progress_name(), &self.progress),
+        ];
+        fixed
+            .into_iter()
+            .filter_map(|(name, found)| Some((name, found.as_ref()?)))
+            .chain(
+                self.node_grades
+                    .iter()
+                    .map(|(file, found)| (node_grade_name(file), found)),
+            )
+            .collect()
+    }
+
+    fn versions(&self) -> BTreeMap<String, Option<String>> {
+        self.files()
+            .into_iter()
+            .map(|(name, found)| (name, found.0.as_deref().map(str::to_string)))
+            .collect()
+    }
 }
 
 /// Every run that has anything in the store, with its files and their versions: one
@@ -328,27 +339,29 @@ pub async fn stored_files(
             let Some(seed) = seed.strip_prefix("seed-").and_then(|s| s.parse().ok()) else {
                 continue;
             };
-            let rest = rest.to_string();
             let files = runs
                 .entry(RunKey {
                     task: task.clone(),
                     seed,
                 })
                 .or_default();
-            let agent = |name: &str| rest.strip_prefix("agent/") == Some(name);
-            let found = Some(Found::from(listed));
+            let found = Some(Found(listed.version.map(String::into_boxed_str)));
+            let agent = rest.strip_prefix("agent/");
             if rest == "status.json" {
                 files.status = found;
             } else if rest == "grade.json" {
                 files.grade = found;
             } else if rest == layout::STAMPED_RECORD_FILE {
                 files.stamped = true;
-            } else if agent(crate::agent::USAGE_FILE) {
+            } else if agent == Some(crate::agent::USAGE_FILE) {
                 files.usage = found;
-            } else if agent(crate::agent::PROGRESS_FILE) {
+            } else if agent == Some(crate::agent::PROGRESS_FILE) {
                 files.progress = found;
-            } else if rest.starts_with("agent/nodes/") && rest.ends_with(".grade.json") {
-                files.node_grades.extend(found);
+            } else if let Some(file) = rest
+                .strip_prefix("agent/nodes/")
+                .filter(|f| f.ends_with(".grade.json"))
+            {
+                files.node_grades.extend(found.map(|f| (file.into(), f)));
             }
         }
     }
@@ -359,38 +372,42 @@ pub async fn stored_files(
 /// with the version each file was read at (name under the run's directory).
 async fn fetch_known(
     store: &Store,
+    run_id: &str,
     key: &RunKey,
     files: &RunKeys,
 ) -> Result<(RunRecord, BTreeMap<String, Option<String>>), StoreError> {
-    let get = |f: &Option<Found>| {
-        let k = f.as_ref().map(|f| f.key.clone());
+    let dir = layout::seed_prefix(run_id, &key.task, key.seed);
+    let get = |name: String, present: bool| {
+        let full = format!("{dir}/{name}");
         async move {
-            match k {
-                Some(k) => Ok(store.get_versioned(&k).await?.map(|v| (k, v))),
-                None => Ok(None),
+            match present {
+                true => Ok(store.get_versioned(&full).await?.map(|v| (name, full, v))),
+                false => Ok(None),
             }
         }
     };
     let node_grades = async {
         let mut grades = Vec::new();
-        for f in &files.node_grades {
-            if let Some(v) = store.get_versioned(&f.key).await? {
-                grades.push((f.key.clone(), v));
+        for (file, _) in &files.node_grades {
+            let name = node_grade_name(file);
+            let full = format!("{dir}/{name}");
+            if let Some(v) = store.get_versioned(&full).await? {
+                grades.push((name, full, v));
             }
         }
         Ok::<_, StoreError>(grades)
     };
     let (status, grade, usage, progress, node_grades) = futures::try_join!(
-        get(&files.status),
-        get(&files.grade),
-        get(&files.usage),
-        get(&files.progress),
+        get("status.json".into(), files.status.is_some()),
+        get("grade.json".into(), files.grade.is_some()),
+        get(usage_name(), files.usage.is_some()),
+        get(progress_name(), files.progress.is_some()),
         node_grades,
     )?;
     let mut sources = BTreeMap::new();
-    let mut keep = |read: Option<(String, Versioned)>| {
-        read.map(|(k, v)| {
-            sources.insert(run_relative(&k).to_string(), v.version);
+    let mut keep = |read: Option<(String, String, Versioned)>| {
+        read.map(|(name, _, v)| {
+            sources.insert(name, v.version);
             v.bytes
         })
     };
@@ -401,9 +418,9 @@ async fn fetch_known(
         progress: keep(progress),
         node_grades: node_grades
             .into_iter()
-            .map(|(k, v)| {
-                sources.insert(run_relative(&k).to_string(), v.version);
-                (k, v.bytes)
+            .map(|(name, full, v)| {
+                sources.insert(name, v.version);
+                (full, v.bytes)
             })
             .collect(),
     };
@@ -420,23 +437,27 @@ pub async fn fetch_record(
 ) -> Result<RunRecord, StoreError> {
     let (task, seed) = (key.task.as_str(), key.seed);
     let agent = layout::agent_prefix(run_id, task, seed);
+    let nodes = format!("{agent}/nodes/");
     let node_grades = store
-        .list_versioned(&format!("{agent}/nodes/"))
+        .list_versioned(&nodes)
         .await?
         .into_iter()
-        .filter(|l| l.key.ends_with(".grade.json"))
-        .map(Found::from)
+        .filter_map(|l| {
+            let file = l.key.strip_prefix(&nodes)?;
+            file.ends_with(".grade.json")
+                .then(|| (file.into(), Found(l.version.map(String::into_boxed_str))))
+        })
         .collect();
-    let named = |key: String| Some(Found { key, version: None });
+    let present = || Some(Found::default());
     let files = RunKeys {
-        status: named(layout::status_key(run_id, task, seed)),
-        grade: named(layout::grade_key(run_id, task, seed)),
-        usage: named(format!("{agent}/{}", crate::agent::USAGE_FILE)),
-        progress: named(format!("{agent}/{}", crate::agent::PROGRESS_FILE)),
+        status: present(),
+        grade: present(),
+        usage: present(),
+        progress: present(),
         node_grades,
         stamped: false,
     };
-    let (record, sources) = fetch_known(store, key, &files).await?;
+    let (record, sources) = fetch_known(store, run_id, key, &files).await?;
     stamp(store, run_id, &record, sources).await;
     Ok(record)
 }
