@@ -137,24 +137,28 @@ fn a_log_directory_becomes_a_tree_view_node_records_and_unknown_usage() {
     assert_eq!(std::fs::read(other.join("journal.json")).unwrap(), b"{}");
 }
 
+/// `aide-fleet import-aideml FIXTURE --store STORE --run-id RUN --task TASK [extra]`.
+fn import_into(store: &Path, run_id: &str, task: &str, extra: &[&str]) -> Output {
+    let fixture = fixture();
+    let mut args = vec![
+        "import-aideml",
+        s(&fixture),
+        "--store",
+        s(store),
+        "--run-id",
+        run_id,
+        "--task",
+        task,
+    ];
+    args.extend_from_slice(extra);
+    aide_fleet(&args)
+}
+
 #[test]
 fn an_imported_run_shows_in_status_and_report() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
-    let import = |seed: &str| {
-        aide_fleet(&[
-            "import-aideml",
-            s(&fixture()),
-            "--store",
-            s(&store),
-            "--run-id",
-            "history",
-            "--task",
-            "demo-regression",
-            "--seed",
-            seed,
-        ])
-    };
+    let import = |seed: &str| import_into(&store, "history", "demo-regression", &["--seed", seed]);
     assert_code(&import("0"), 0);
     assert_code(&import("1"), 0);
     // Again: replaces seed 1.
@@ -216,18 +220,7 @@ fn an_imported_run_shows_in_status_and_report() {
 fn runs_an_import_did_not_write_are_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
-    let import = |run_id: &str, task: &str| {
-        aide_fleet(&[
-            "import-aideml",
-            s(&fixture()),
-            "--store",
-            s(&store),
-            "--run-id",
-            run_id,
-            "--task",
-            task,
-        ])
-    };
+    let import = |run_id: &str, task: &str| import_into(&store, run_id, task, &[]);
     // A group `aide-fleet run` launched.
     let launched = store.join("runs/nightly/run.yaml");
     std::fs::create_dir_all(launched.parent().unwrap()).unwrap();
